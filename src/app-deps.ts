@@ -1,0 +1,27 @@
+// Everything the HTTP app needs, built by main.ts (or a test) and passed in: no globals.
+import type { PgBoss } from 'pg-boss';
+import type { Config } from './config';
+import type { Sql } from './db/client';
+import type { JobTypeRegistry } from './job-types/registry';
+import type { JobFeed } from './jobs/job-feed';
+import type { TerminalHook } from './jobs/terminal-hooks';
+import type { Logger } from './observability/logger';
+import type { Metrics } from './observability/metrics';
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, boolean>;
+}
+
+export interface AppDeps {
+  config: Config;
+  sql: Sql;
+  boss: PgBoss;
+  feed: JobFeed;
+  registry: JobTypeRegistry;
+  log: Logger;
+  metrics: Metrics;
+  terminalHooks: readonly TerminalHook[];
+  checkCallbackUrl(url: string): Promise<string | undefined>;
+  readiness(): Promise<Readiness>;
+}

@@ -1,0 +1,89 @@
+// createApp(deps): middleware order, routes, errors as problem+json, and /openapi.json + /docs.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import type { AppDeps } from './app-deps';
+import type { AppEnv } from './http/app-env';
+import { requireAdminToken, requireApiKey } from './http/auth';
+import { jsonBody } from './http/json-body';
+import { ProblemError, problem, toFieldErrors } from './http/problem';
+import { createErrorHandler, problemJson } from './http/problem-response';
+import { registerAdminApiKeys } from './routes/admin-api-keys';
+import { registerCancelJob } from './routes/jobs/cancel-job';
+import { registerGetJob } from './routes/jobs/get-job';
+import { registerGetJobResult } from './routes/jobs/get-job-result';
+import { registerListJobs } from './routes/jobs/list-jobs';
+import { registerSubmitJob } from './routes/jobs/submit-job';
+import { registerListJobTypes } from './routes/list-job-types';
+import { registerServiceRoutes } from './routes/service';
+
+export const OPENAPI_INFO = {
+  title: 'Async Jobs API',
+  version: '1.0.0',
+  description:
+    'Asynchronous request-reply: submit work, get 202 with a status URL, poll it (or follow it over SSE / WebSocket), and get a 303 to the result; optional signed callbacks (Standard Webhooks).',
+  license: { name: 'MIT', identifier: 'MIT' },
+};
+
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({
+    // zod failures: 422 with JSON Pointers for bodies, 400 for query strings and headers.
+    defaultHook: (result) => {
+      if (result.success) return;
+      const issues = result.error.issues;
+      if (result.target === 'json') {
+        throw new ProblemError('validation-failed', 'The request body is invalid.', { errors: toFieldErrors(issues) });
+      }
+      throw new ProblemError(result.target === 'query' ? 'invalid-query' : 'invalid-header', 'The request is invalid.', {
+        errors: toFieldErrors(issues, result.target === 'query' ? '' : `/${result.target}`),
+      });
+    },
+  });
+
+  app.use('*', async function recordMetrics(c, next) {
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath;
+    deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+  });
+
+  app.use('/v1/*', requireApiKey(deps.sql));
+  app.post('/v1/jobs', jsonBody(deps.config.MAX_BODY_BYTES));
+
+  const adminToken = deps.config.ADMIN_TOKEN;
+  if (adminToken) {
+    app.use('/admin/*', requireAdminToken(adminToken));
+    app.post('/admin/*', jsonBody(deps.config.MAX_BODY_BYTES));
+  }
+
+  registerSubmitJob(app, deps);
+  registerGetJob(app, deps);
+  registerGetJobResult(app, deps);
+  registerCancelJob(app, deps);
+  registerListJobs(app, deps);
+  registerListJobTypes(app, deps);
+  if (adminToken) registerAdminApiKeys(app, deps);
+  registerServiceRoutes(app, deps);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: `npm run apikey -- create <owner>` or POST /admin/api-keys.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The ADMIN_TOKEN the service was started with.',
+  });
+  app.doc31('/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: OPENAPI_INFO,
+    servers: [{ url: deps.config.PUBLIC_BASE_URL ?? new URL(c.req.url).origin, description: 'This service' }],
+    security: [{ bearerAuth: [] }],
+  }));
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Async Jobs API' }));
+
+  app.notFound(() => problemJson(problem('not-found', 'No such route.')));
+  app.onError(createErrorHandler(deps.log));
+  return app;
+}

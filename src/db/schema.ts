@@ -1,0 +1,145 @@
+// The service's tables (pg-boss keeps its own schema). drizzle-kit generates the migrations in
+// drizzle/ from this file; runtime SQL lives in the *-store.ts files.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+
+export const owners = pgTable('owners', {
+  id: text('id').primaryKey(),
+  // Jobs queued or running; kept by the same statements that change a job's status so the
+  // per-owner cap is exact without counting rows.
+  activeJobs: integer('active_jobs').notNull().default(0),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+});
+
+export const apiKeys = pgTable('api_keys', {
+  id: text('id').primaryKey(),
+  ownerId: text('owner_id')
+    .notNull()
+    .references(() => owners.id),
+  // SHA-256 of the key: keys carry 256 bits of entropy, so a fast hash is enough (no brute force).
+  keyHash: text('key_hash').notNull().unique(),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+  revokedAt: timestamptz('revoked_at'),
+});
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    // Insertion order for cursor pagination: stable under concurrent inserts, unlike timestamps.
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity().notNull().unique(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => owners.id),
+    type: text('type').notNull(),
+    status: text('status').notNull().default('queued'),
+    input: jsonb('input').notNull(),
+    output: jsonb('output'),
+    artifact: bytea('artifact'),
+    artifactContentType: text('artifact_content_type'),
+    progress: jsonb('progress'),
+    attempt: integer('attempt').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(1),
+    // Attempts that ended in a handler error; crashes of the worker do not count against
+    // max_attempts (the job is simply run again).
+    failures: integer('failures').notNull().default(0),
+    metadata: jsonb('metadata').notNull().default({}),
+    callbackUrl: text('callback_url'),
+    callbackStatus: text('callback_status'),
+    error: jsonb('error'),
+    cancelRequestedAt: timestamptz('cancel_requested_at'),
+    // Per-job event counter: the id of the last event appended to job_events.
+    eventSeq: integer('event_seq').notNull().default(0),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    startedAt: timestamptz('started_at'),
+    finishedAt: timestamptz('finished_at'),
+    resultPurgedAt: timestamptz('result_purged_at'),
+  },
+  (t) => [
+    index('jobs_owner_seq_idx').on(t.ownerId, t.seq.desc()),
+    index('jobs_finished_at_idx').on(t.finishedAt),
+    check('jobs_status_check', sql`${t.status} in ('queued','running','succeeded','failed','canceled')`),
+  ],
+);
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => owners.id),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    jobId: text('job_id').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.ownerId, t.key] }), index('idempotency_created_at_idx').on(t.createdAt)],
+);
+
+export const jobEvents = pgTable(
+  'job_events',
+  {
+    jobId: text('job_id').notNull(),
+    seq: integer('seq').notNull(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
+);
+
+export const webhookSecrets = pgTable(
+  'webhook_secrets',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => owners.id),
+    // "whsec_..." in the clear, or "enc:v1:..." when WEBHOOK_SECRET_ENCRYPTION_KEY is set.
+    secret: text('secret').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    expiresAt: timestamptz('expires_at'),
+  },
+  (t) => [index('webhook_secrets_owner_idx').on(t.ownerId, t.createdAt.desc())],
+);
+
+// One row per callback event: the exact bytes every attempt and redelivery sends.
+export const webhookEvents = pgTable('webhook_events', {
+  id: text('id').primaryKey(),
+  jobId: text('job_id').notNull().unique(),
+  ownerId: text('owner_id').notNull(),
+  url: text('url').notNull(),
+  body: text('body').notNull(),
+  status: text('status').notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+  deliveredAt: timestamptz('delivered_at'),
+});
+
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    eventId: text('event_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    at: timestamptz('at').notNull().defaultNow(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+    nextAttemptAt: timestamptz('next_attempt_at'),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.attempt] })],
+);

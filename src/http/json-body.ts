@@ -1,0 +1,86 @@
+// Guards in front of every JSON body: 415 unless application/json, 413 over MAX_BODY_BYTES,
+// 400 when empty, malformed or nested deeper than 64 levels, 422 for strings Postgres's jsonb
+// cannot store (NUL, lone surrogates) — so nothing a client sends reaches the database as a 500.
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from './app-env';
+import { bodyLimit } from 'hono/body-limit';
+import { ProblemError, validationFailed } from './problem';
+
+export const MAX_JSON_DEPTH = 64;
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/** Deepest nesting of arrays/objects in a JSON text, scanning outside strings; stops early past `limit`. */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \ */) i++;
+      else if (ch === 34 /* " */) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 91 || ch === 123 /* [ { */) {
+      if (++depth > limit) return true;
+    } else if (ch === 93 || ch === 125) depth--;
+  }
+  return false;
+}
+
+/** JSON Pointer of the first string (value or key) that jsonb refuses, if any. */
+export function findUnstorableString(value: unknown, pointer = ''): string | undefined {
+  const bad = (s: string) => s.includes('\u0000') || !s.isWellFormed();
+  if (typeof value === 'string') return bad(value) ? pointer : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findUnstorableString(value[i], `${pointer}/${i}`);
+      if (found !== undefined) return found;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      const at = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+      if (bad(key)) return at;
+      const found = findUnstorableString(v, at);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+
+export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
+  const limit = bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ProblemError('payload-too-large', `The request body exceeds ${maxBytes} bytes.`);
+    },
+  });
+  return async function parseJsonBody(c, next) {
+    const contentType = c.req.header('content-type') ?? '';
+    if (!JSON_MEDIA_TYPE.test(contentType)) {
+      throw new ProblemError('unsupported-media-type', 'Send the body as Content-Type: application/json.');
+    }
+    await limit(c, async () => {
+      const text = await c.req.text();
+      if (text.trim() === '') throw new ProblemError('malformed-json', 'The request body is empty.');
+      if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+        throw new ProblemError('malformed-json', `The JSON is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        throw new ProblemError('malformed-json', `The request body is not valid JSON: ${(error as Error).message}`);
+      }
+      const pointer = findUnstorableString(parsed);
+      if (pointer !== undefined) {
+        throw validationFailed(
+          [{ pointer, detail: 'Strings may not contain U+0000 or unpaired surrogates.' }],
+          'The request body holds a string that cannot be stored.',
+        );
+      }
+      c.set('jsonBody', parsed);
+      c.set('rawBody', text);
+      await next();
+    });
+  };
+}

@@ -1,0 +1,30 @@
+// Turns anything thrown while answering into an RFC 9457 application/problem+json response.
+// A ProblemError goes out as it is, hono's HTTPException as the matching problem, and anything
+// else as a generic 500 logged once — never the error's own message.
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { Logger } from '../observability/logger';
+import { type Problem, ProblemError, problem } from './problem';
+
+export function problemJson(p: Problem, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(p), {
+    status: p.status,
+    headers: { 'Content-Type': 'application/problem+json', ...headers },
+  });
+}
+
+export function createErrorHandler(log: Logger) {
+  return function handleError(error: Error, c: Context): Response {
+    if (error instanceof ProblemError) return problemJson(error.problem, error.headers);
+    if (error instanceof HTTPException) {
+      const status = error.status;
+      if (status === 413) return problemJson(problem('payload-too-large', 'The request body is too large.'));
+      if (status === 401) return problemJson(problem('unauthorized', 'Unauthorized.'), { 'WWW-Authenticate': 'Bearer' });
+      if (status < 500) {
+        return problemJson({ ...problem('bad-request', error.message || 'Bad request.'), status });
+      }
+    }
+    log.error('unhandled error', { method: c.req.method, path: c.req.path, error: error.stack ?? String(error) });
+    return problemJson(problem('internal', 'Something went wrong on our side; it has been logged.'));
+  };
+}

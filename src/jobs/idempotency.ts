@@ -1,0 +1,53 @@
+// Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): keys are scoped to the owner and
+// bound to the request's JSON value, so key order and whitespace do not make a different request.
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { TxSql } from '../db/client';
+
+const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+
+export function isValidIdempotencyKey(key: string): boolean {
+  return KEY_PATTERN.test(key);
+}
+
+/** RFC 8785 canonical JSON, hashed: equal JSON values hash equally whatever their spelling. */
+export function hashRequestBody(body: unknown): string {
+  return createHash('sha256')
+    .update(canonicalize(body) ?? 'null')
+    .digest('hex');
+}
+
+/**
+ * Serialises requests with one key: a transaction-scoped advisory lock on (owner, key). A second
+ * request while the first is still in its transaction does not get the lock and answers 409.
+ */
+export async function tryLockIdempotencyKey(tx: TxSql, ownerId: string, key: string): Promise<boolean> {
+  const rows = await tx<{ ok: boolean }[]>`
+    select pg_try_advisory_xact_lock(hashtextextended(${`${ownerId}\u0001${key}`}, 7461923)) as ok`;
+  return rows[0]?.ok === true;
+}
+
+export async function findIdempotencyRecord(
+  tx: TxSql,
+  ownerId: string,
+  key: string,
+  ttlSeconds: number,
+): Promise<{ request_hash: string; job_id: string } | undefined> {
+  const rows = await tx<{ request_hash: string; job_id: string }[]>`
+    select request_hash, job_id from idempotency_keys
+    where owner_id = ${ownerId} and key = ${key} and created_at > now() - make_interval(secs => ${ttlSeconds})`;
+  return rows[0];
+}
+
+export async function saveIdempotencyRecord(
+  tx: TxSql,
+  ownerId: string,
+  key: string,
+  requestHash: string,
+  jobId: string,
+): Promise<void> {
+  // An expired record under the same key is replaced.
+  await tx`
+    insert into idempotency_keys (owner_id, key, request_hash, job_id) values (${ownerId}, ${key}, ${requestHash}, ${jobId})
+    on conflict (owner_id, key) do update set request_hash = excluded.request_hash, job_id = excluded.job_id, created_at = now()`;
+}

@@ -1,0 +1,131 @@
+// One LISTEN connection per process. Writers NOTIFY "job_id seq" (ids only, never user data);
+// the feed reads each new event row once and fans it out in memory to every stream, long-poll
+// and worker interested in that job: a subscriber costs memory, not queries.
+import type { Sql } from '../db/client';
+import { type JobEventRow, readEventsAfter } from './job-store';
+
+export type JobEventListener = (event: JobEventRow) => void;
+
+interface Subscription {
+  lastSeq: number;
+  listener: JobEventListener;
+}
+
+export class JobFeed {
+  readonly #sql: Sql;
+  readonly #byJob = new Map<string, Set<Subscription>>();
+  readonly #fetching = new Map<string, Promise<void>>();
+  readonly #refetch = new Set<string>();
+  readonly #cancelListeners = new Set<(jobId: string) => void>();
+  #unlisten: Array<() => Promise<void>> = [];
+  #onError: (error: unknown) => void;
+
+  constructor(sql: Sql, onError: (error: unknown) => void = () => {}) {
+    this.#sql = sql;
+    this.#onError = onError;
+  }
+
+  async start(): Promise<void> {
+    const events = await this.#sql.listen(
+      'job_events',
+      (payload) => this.#onNotify(payload),
+      // Called on every (re)connect: catch up on whatever was missed while disconnected.
+      () => {
+        for (const jobId of this.#byJob.keys()) this.#fetch(jobId);
+      },
+    );
+    const cancels = await this.#sql.listen('job_cancel', (jobId) => {
+      for (const listener of this.#cancelListeners) listener(jobId);
+    });
+    this.#unlisten = [events.unlisten, cancels.unlisten];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.#unlisten.map((u) => u()));
+    this.#unlisten = [];
+  }
+
+  get subscriberCount(): number {
+    let n = 0;
+    for (const set of this.#byJob.values()) n += set.size;
+    return n;
+  }
+
+  /**
+   * Delivers every event of `jobId` with seq > afterSeq, in order, from the table and then live,
+   * each exactly once. Returns the unsubscribe function.
+   */
+  subscribe(jobId: string, afterSeq: number, listener: JobEventListener): () => void {
+    const sub: Subscription = { lastSeq: afterSeq, listener };
+    let set = this.#byJob.get(jobId);
+    if (!set) {
+      set = new Set();
+      this.#byJob.set(jobId, set);
+    }
+    set.add(sub);
+    this.#fetch(jobId);
+    return () => {
+      const current = this.#byJob.get(jobId);
+      current?.delete(sub);
+      if (current?.size === 0) this.#byJob.delete(jobId);
+    };
+  }
+
+  /** Resolves at the first event after `afterSeq`, or after timeoutMs / on abort. True if an event came. */
+  waitForEvent(jobId: string, afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      let unsubscribe = () => {};
+      const finish = (changed: boolean) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        unsubscribe();
+        resolve(changed);
+      };
+      const onAbort = () => finish(false);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      unsubscribe = this.subscribe(jobId, afterSeq, () => finish(true));
+    });
+  }
+
+  onCancelRequested(listener: (jobId: string) => void): () => void {
+    this.#cancelListeners.add(listener);
+    return () => this.#cancelListeners.delete(listener);
+  }
+
+  #onNotify(payload: string): void {
+    const jobId = payload.slice(0, payload.lastIndexOf(' '));
+    if (this.#byJob.has(jobId)) this.#fetch(jobId);
+  }
+
+  /** One read per job at a time; a notify that lands mid-read schedules one more read. */
+  #fetch(jobId: string): void {
+    if (this.#fetching.has(jobId)) {
+      this.#refetch.add(jobId);
+      return;
+    }
+    const run = this.#readAndDispatch(jobId)
+      .catch((error) => this.#onError(error))
+      .finally(() => {
+        this.#fetching.delete(jobId);
+        if (this.#refetch.delete(jobId) && this.#byJob.has(jobId)) this.#fetch(jobId);
+      });
+    this.#fetching.set(jobId, run);
+  }
+
+  async #readAndDispatch(jobId: string): Promise<void> {
+    const subs = this.#byJob.get(jobId);
+    if (!subs || subs.size === 0) return;
+    let from = Number.POSITIVE_INFINITY;
+    for (const s of subs) from = Math.min(from, s.lastSeq);
+    const events = await readEventsAfter(this.#sql, jobId, from);
+    for (const event of events) {
+      for (const sub of this.#byJob.get(jobId) ?? []) {
+        if (event.seq > sub.lastSeq) {
+          sub.lastSeq = event.seq;
+          sub.listener(event);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,326 @@
+// All SQL on jobs and their events. Every owner-facing query filters by id AND owner in the
+// statement itself; every worker write is fenced by (id, attempt, status = 'running'), so a stale
+// attempt's late writes change nothing. Each change appends its event in the same statement.
+import type { Sql, TxSql } from '../db/client';
+import type { JobStatus } from './job-status';
+
+type Db = Sql | TxSql;
+
+export interface JobRow {
+  id: string;
+  seq: string;
+  owner_id: string;
+  type: string;
+  status: JobStatus;
+  progress: { percent: number; message?: string | null; data?: unknown; updated_at: string } | null;
+  attempt: number;
+  max_attempts: number;
+  failures: number;
+  metadata: Record<string, string>;
+  callback_url: string | null;
+  callback_status: string | null;
+  error: Record<string, unknown> | null;
+  cancel_requested_at: Date | string | null;
+  event_seq: number;
+  created_at: Date | string;
+  started_at: Date | string | null;
+  finished_at: Date | string | null;
+  result_purged_at: Date | string | null;
+}
+
+export interface JobWithInput extends JobRow {
+  input: unknown;
+}
+
+export interface JobResultRow extends JobRow {
+  output: unknown;
+  artifact: Buffer | null;
+  artifact_content_type: string | null;
+}
+
+export interface JobEventRow {
+  job_id: string;
+  seq: number;
+  kind: 'status' | 'progress';
+  payload: Record<string, unknown>;
+}
+
+const STATUS_COLUMNS = [
+  'id',
+  'seq',
+  'owner_id',
+  'type',
+  'status',
+  'progress',
+  'attempt',
+  'max_attempts',
+  'failures',
+  'metadata',
+  'callback_url',
+  'callback_status',
+  'error',
+  'cancel_requested_at',
+  'event_seq',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'result_purged_at',
+] as const;
+
+export interface NewJob {
+  id: string;
+  ownerId: string;
+  type: string;
+  input: unknown;
+  metadata: Record<string, string>;
+  callbackUrl: string | null;
+  maxAttempts: number;
+}
+
+/**
+ * Inserts a queued job and its first event, taking one slot of the owner's active-job cap in the
+ * same statement (a row lock on the owner, so the cap is exact). Returns undefined when full.
+ */
+export async function insertJob(db: Db, job: NewJob, maxActive: number): Promise<JobRow | undefined> {
+  const rows = await db<JobRow[]>`
+    with slot as (
+      update owners set active_jobs = active_jobs + 1
+      where id = ${job.ownerId} and active_jobs < ${maxActive}
+      returning id
+    ), j as (
+      insert into jobs (id, owner_id, type, input, metadata, callback_url, callback_status, max_attempts, event_seq)
+      select ${job.id}, slot.id, ${job.type}, ${db.json(job.input as never)}, ${db.json(job.metadata)},
+             ${job.callbackUrl}, ${job.callbackUrl ? 'pending' : null}, ${job.maxAttempts}, 1
+      from slot
+      returning *
+    ), e as (
+      insert into job_events (job_id, seq, kind, payload)
+      select j.id, 1, 'status', to_jsonb(j) - 'input' - 'output' - 'artifact' from j
+    )
+    select ${db(STATUS_COLUMNS as unknown as string[])} from j`;
+  return rows[0];
+}
+
+const liveJob = (db: Db, jobTtlSeconds: number) =>
+  db`(finished_at is null or finished_at > now() - make_interval(secs => ${jobTtlSeconds}))`;
+
+export async function findOwnedJob(
+  db: Db,
+  ownerId: string,
+  id: string,
+  jobTtlSeconds: number,
+): Promise<JobRow | undefined> {
+  const rows = await db<JobRow[]>`
+    select ${db(STATUS_COLUMNS as unknown as string[])} from jobs
+    where id = ${id} and owner_id = ${ownerId} and ${liveJob(db, jobTtlSeconds)}`;
+  return rows[0];
+}
+
+export async function findOwnedJobResult(
+  db: Db,
+  ownerId: string,
+  id: string,
+  jobTtlSeconds: number,
+): Promise<JobResultRow | undefined> {
+  const rows = await db<JobResultRow[]>`
+    select ${db(STATUS_COLUMNS as unknown as string[])}, output, artifact, artifact_content_type from jobs
+    where id = ${id} and owner_id = ${ownerId} and ${liveJob(db, jobTtlSeconds)}`;
+  return rows[0];
+}
+
+export interface ListFilter {
+  status?: JobStatus | undefined;
+  type?: string | undefined;
+  limit: number;
+  /** Only jobs inserted before this one (by seq): the decoded cursor. */
+  beforeSeq?: string | undefined;
+}
+
+export async function listOwnedJobs(db: Db, ownerId: string, filter: ListFilter, jobTtlSeconds: number) {
+  return db<JobRow[]>`
+    select ${db(STATUS_COLUMNS as unknown as string[])} from jobs
+    where owner_id = ${ownerId}
+      and ${liveJob(db, jobTtlSeconds)}
+      ${filter.status ? db`and status = ${filter.status}` : db``}
+      ${filter.type ? db`and type = ${filter.type}` : db``}
+      ${filter.beforeSeq ? db`and seq < ${filter.beforeSeq}` : db``}
+    order by seq desc
+    limit ${filter.limit + 1}`;
+}
+
+/**
+ * Claims a new attempt: queued (or running, when a previous attempt was lost) → running, attempt
+ * + 1. The returned attempt number is the fence for every later write of this attempt.
+ */
+export async function startAttempt(db: Db, id: string): Promise<JobWithInput | undefined> {
+  const rows = await db<JobWithInput[]>`
+    with u as (
+      update jobs set status = 'running', attempt = attempt + 1, progress = null,
+        started_at = coalesce(started_at, now()), event_seq = event_seq + 1
+      where id = ${id} and status in ('queued', 'running')
+      returning *
+    ), e as (
+      insert into job_events (job_id, seq, kind, payload)
+      select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u
+    )
+    select ${db(STATUS_COLUMNS as unknown as string[])}, input, pg_notify('job_events', id || ' ' || event_seq) from u`;
+  return rows[0];
+}
+
+export interface ProgressValue {
+  percent: number;
+  message?: string | null | undefined;
+  data?: unknown;
+}
+
+/** Writes progress of one attempt; percent never goes backwards within it. */
+export async function writeProgress(db: Db, id: string, attempt: number, value: ProgressValue): Promise<boolean> {
+  const progress = {
+    percent: value.percent,
+    message: value.message ?? null,
+    ...(value.data === undefined ? {} : { data: value.data }),
+  };
+  const rows = await db`
+    with u as (
+      update jobs set
+        progress = ${db.json(progress as never)}::jsonb || jsonb_build_object('updated_at', to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+        event_seq = event_seq + 1
+      where id = ${id} and attempt = ${attempt} and status = 'running'
+        and coalesce((progress ->> 'percent')::float8, 0) <= ${value.percent}
+      returning id, event_seq, progress
+    ), e as (
+      insert into job_events (job_id, seq, kind, payload) select id, event_seq, 'progress', progress from u
+    )
+    select pg_notify('job_events', id || ' ' || event_seq) from u`;
+  return rows.length > 0;
+}
+
+export type AttemptOutcome =
+  | { status: 'succeeded'; output: unknown; artifact?: Buffer | undefined; contentType?: string | undefined }
+  | { status: 'failed' | 'canceled'; error: Record<string, unknown> };
+
+/**
+ * Writes the terminal status of one attempt, exactly once: the UPDATE only matches a running job
+ * at this attempt, so a concurrent cancel, a stale attempt or a second completion changes nothing.
+ * A succeeded outcome after a cancel request ends the job canceled (the contract's promise).
+ */
+export async function finishAttempt(
+  db: Db,
+  id: string,
+  attempt: number,
+  outcome: AttemptOutcome,
+  canceledError: Record<string, unknown>,
+): Promise<JobRow | undefined> {
+  const isSuccess = outcome.status === 'succeeded';
+  const output = isSuccess && outcome.artifact === undefined ? (outcome.output ?? null) : null;
+  const rows = await db<JobRow[]>`
+    with u as (
+      update jobs set
+        status = case when ${isSuccess} and cancel_requested_at is not null then 'canceled' else ${outcome.status} end,
+        error = case when ${isSuccess} and cancel_requested_at is not null then ${db.json(canceledError as never)}::jsonb
+                     else ${isSuccess ? null : db.json(outcome.error as never)}::jsonb end,
+        output = case when cancel_requested_at is null then ${output === null ? null : db.json(output as never)}::jsonb end,
+        artifact = case when cancel_requested_at is null then ${isSuccess ? (outcome.artifact ?? null) : null}::bytea end,
+        artifact_content_type = ${isSuccess ? (outcome.contentType ?? null) : null},
+        failures = failures + ${outcome.status === 'failed' ? 1 : 0},
+        finished_at = now(), event_seq = event_seq + 1
+      where id = ${id} and attempt = ${attempt} and status = 'running'
+      returning *
+    ), o as (
+      update owners set active_jobs = active_jobs - 1 from u where owners.id = u.owner_id
+    ), e as (
+      insert into job_events (job_id, seq, kind, payload)
+      select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u
+    )
+    select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
+  return rows[0];
+}
+
+/** A failed attempt with retries left goes back to queued (running → queued), fenced likewise. */
+export async function requeueAttempt(
+  db: Db,
+  id: string,
+  attempt: number,
+  error: Record<string, unknown>,
+): Promise<JobRow | undefined> {
+  const rows = await db<JobRow[]>`
+    with u as (
+      update jobs set status = 'queued', error = ${db.json(error as never)}, failures = failures + 1,
+        event_seq = event_seq + 1
+      where id = ${id} and attempt = ${attempt} and status = 'running' and cancel_requested_at is null
+      returning *
+    ), e as (
+      insert into job_events (job_id, seq, kind, payload)
+      select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u
+    )
+    select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
+  return rows[0];
+}
+
+export type CancelOutcome =
+  | { kind: 'canceled'; job: JobRow }
+  | { kind: 'requested'; job: JobRow }
+  | { kind: 'terminal'; job: JobRow }
+  | { kind: 'missing' };
+
+/** queued → canceled at once; running → cancel requested (the worker is told over NOTIFY). */
+export async function cancelOwnedJob(
+  db: Db,
+  ownerId: string,
+  id: string,
+  canceledError: Record<string, unknown>,
+  jobTtlSeconds: number,
+): Promise<CancelOutcome> {
+  const rows = await db<(JobRow & { was: string })[]>`
+    with u as (
+      update jobs set
+        status = case when status = 'queued' then 'canceled' else status end,
+        error = case when status = 'queued' then ${db.json(canceledError as never)}::jsonb else error end,
+        finished_at = case when status = 'queued' then now() else finished_at end,
+        cancel_requested_at = coalesce(cancel_requested_at, now()),
+        event_seq = event_seq + case when status = 'queued' then 1 else 0 end
+      where id = ${id} and owner_id = ${ownerId} and status in ('queued', 'running')
+      returning *
+    ), o as (
+      update owners set active_jobs = active_jobs - 1 from u where owners.id = u.owner_id and u.status = 'canceled'
+    ), e as (
+      insert into job_events (job_id, seq, kind, payload)
+      select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u where u.status = 'canceled'
+    )
+    select ${db(STATUS_COLUMNS as unknown as string[])},
+      case when status = 'canceled' then pg_notify('job_events', id || ' ' || event_seq)
+           else pg_notify('job_cancel', id) end
+    from u`;
+  const row = rows[0];
+  if (row) return { kind: row.status === 'canceled' ? 'canceled' : 'requested', job: row };
+  const existing = await findOwnedJob(db, ownerId, id, jobTtlSeconds);
+  return existing ? { kind: 'terminal', job: existing } : { kind: 'missing' };
+}
+
+export async function readEventsAfter(db: Db, jobId: string, afterSeq: number): Promise<JobEventRow[]> {
+  return db<JobEventRow[]>`
+    select job_id, seq, kind, payload from job_events where job_id = ${jobId} and seq > ${afterSeq} order by seq`;
+}
+
+/** Ids among `ids` whose cancellation was requested: the worker's fallback to NOTIFY. */
+export async function findCancelRequested(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db<{ id: string }[]>`
+    select id from jobs where id = any(${ids}) and cancel_requested_at is not null`;
+  return rows.map((r) => r.id);
+}
+
+/** Gives a running attempt back to the queue without counting a failure (worker shutdown, lost claim). */
+export async function releaseAttempt(db: Db, id: string, attempt: number): Promise<JobRow | undefined> {
+  const rows = await db<JobRow[]>`
+    with u as (
+      update jobs set status = 'queued', event_seq = event_seq + 1
+      where id = ${id} and attempt = ${attempt} and status = 'running'
+      returning *
+    ), e as (
+      insert into job_events (job_id, seq, kind, payload)
+      select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u
+    )
+    select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
+  return rows[0];
+}

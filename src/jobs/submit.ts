@@ -1,0 +1,90 @@
+// Submitting a job: validate against the type's schema, honour Idempotency-Key, take a slot of
+// the owner's cap, insert the row and enqueue it in one transaction. A 202 follows the commit.
+import { randomUUID } from 'node:crypto';
+import type { PgBoss } from 'pg-boss';
+import type { Sql } from '../db/client';
+import type { FieldError } from '../http/problem';
+import { toFieldErrors } from '../http/problem';
+import type { JobTypeRegistry } from '../job-types/registry';
+import { queueNameOf } from '../job-types/registry';
+import { bossDbOf } from '../worker/pg-boss-adapter';
+import { findIdempotencyRecord, hashRequestBody, saveIdempotencyRecord, tryLockIdempotencyKey } from './idempotency';
+import { findOwnedJob, insertJob, type JobRow } from './job-store';
+
+export interface SubmitRequest {
+  type: string;
+  input?: unknown;
+  callback_url?: string | undefined;
+  metadata?: Record<string, string> | undefined;
+}
+
+export type SubmitOutcome =
+  | { kind: 'created'; job: JobRow }
+  | { kind: 'replayed'; job: JobRow }
+  | { kind: 'unknown-type'; type: string }
+  | { kind: 'invalid-input'; errors: FieldError[] }
+  | { kind: 'callback-refused'; reason: string }
+  | { kind: 'idempotency-mismatch' }
+  | { kind: 'idempotency-in-progress' }
+  | { kind: 'capped'; limit: number };
+
+export interface SubmitDeps {
+  sql: Sql;
+  boss: PgBoss;
+  registry: JobTypeRegistry;
+  maxActiveJobsPerOwner: number;
+  idempotencyTtlSeconds: number;
+  jobTtlSeconds: number;
+  /** Returns why a callback URL is refused, or undefined when it is acceptable. */
+  checkCallbackUrl(url: string): Promise<string | undefined>;
+}
+
+export async function submitJob(
+  deps: SubmitDeps,
+  ownerId: string,
+  request: SubmitRequest,
+  idempotencyKey?: string,
+  /** The body as the client sent it (parsed), which the Idempotency-Key is bound to. */
+  requestBody: unknown = request,
+): Promise<SubmitOutcome> {
+  const jobType = deps.registry.get(request.type);
+  if (!jobType) return { kind: 'unknown-type', type: request.type };
+  const parsed = jobType.input.safeParse(request.input ?? {});
+  if (!parsed.success) return { kind: 'invalid-input', errors: toFieldErrors(parsed.error.issues, '/input') };
+  if (request.callback_url) {
+    const reason = await deps.checkCallbackUrl(request.callback_url);
+    if (reason) return { kind: 'callback-refused', reason };
+  }
+
+  const requestHash = idempotencyKey ? hashRequestBody(requestBody) : '';
+  const maxAttempts = 1 + (jobType.retry?.limit ?? 0);
+  return deps.sql.begin(async (tx): Promise<SubmitOutcome> => {
+    if (idempotencyKey) {
+      if (!(await tryLockIdempotencyKey(tx, ownerId, idempotencyKey))) return { kind: 'idempotency-in-progress' };
+      const record = await findIdempotencyRecord(tx, ownerId, idempotencyKey, deps.idempotencyTtlSeconds);
+      if (record) {
+        if (record.request_hash !== requestHash) return { kind: 'idempotency-mismatch' };
+        const job = await findOwnedJob(tx, ownerId, record.job_id, deps.jobTtlSeconds);
+        if (job) return { kind: 'replayed', job };
+      }
+    }
+    const id = randomUUID();
+    const job = await insertJob(
+      tx,
+      {
+        id,
+        ownerId,
+        type: jobType.type,
+        input: parsed.data,
+        metadata: request.metadata ?? {},
+        callbackUrl: request.callback_url ?? null,
+        maxAttempts,
+      },
+      deps.maxActiveJobsPerOwner,
+    );
+    if (!job) return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
+    if (idempotencyKey) await saveIdempotencyRecord(tx, ownerId, idempotencyKey, requestHash, id);
+    await deps.boss.send(queueNameOf(jobType.type), { job_id: id }, { id, db: bossDbOf(tx) });
+    return { kind: 'created', job };
+  });
+}

@@ -1,0 +1,66 @@
+// Entry point: config → database (embedded when DATABASE_URL is unset) → migrations → API and/or
+// workers by ROLE; SIGTERM/SIGINT stop it in order and exit 0.
+import { parseConfig } from './config';
+import { resolveDatabase } from './db/database-url';
+import { createSql } from './db/client';
+import { countApiKeys, createApiKey } from './identity/api-key-store';
+import { createLogger } from './observability/logger';
+import { startService } from './service';
+
+async function main() {
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig(process.env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const database = await resolveDatabase(config, (line) => log.warn(line));
+  if (database.embedded) {
+    console.log(`Embedded PostgreSQL: data in ${database.embedded.dataDir} (${database.url.replace(/:[^:@/]+@/, ':***@')})`);
+  }
+  const service = await startService({ config, databaseUrl: database.url, log });
+
+  if (database.embedded && service.url) await printFirstRunKey(database.url, service.url);
+  if (service.url) console.log(`Listening on ${service.url} (role ${config.ROLE}); docs at ${service.url}/docs`);
+  else console.log(`Worker running (role ${config.ROLE})`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    try {
+      await service.stop();
+      if (database.embedded?.owned) await database.embedded.stop();
+      process.exit(0);
+    } catch (error) {
+      log.error('shutdown failed', { error: String(error) });
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** On a first start of the embedded database, create owner "demo" with a key and show how to use it. */
+async function printFirstRunKey(databaseUrl: string, baseUrl: string) {
+  const sql = createSql(databaseUrl, { max: 1 });
+  try {
+    if ((await countApiKeys(sql)) > 0) return;
+    const { key } = await createApiKey(sql, 'demo');
+    console.log('\nFirst start: created owner "demo" with this API key (shown once):');
+    console.log(`  ${key}\nTry it:`);
+    console.log(
+      `  curl -i -X POST ${baseUrl}/v1/jobs -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '{"type":"demo.sleep","input":{"duration_ms":5000,"steps":5}}'\n`,
+    );
+  } finally {
+    await sql.end();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

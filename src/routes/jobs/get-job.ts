@@ -1,0 +1,75 @@
+// GET /v1/jobs/{id} (operationId getJob): the status monitor, with ETag and long-poll.
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppDeps } from '../../app-deps';
+import type { AppEnv } from '../../http/app-env';
+import { parsePreferWait } from '../../http/prefer-wait';
+import { jobNotFound } from '../../http/problem';
+import { isTerminal } from '../../jobs/job-status';
+import { findOwnedJob } from '../../jobs/job-store';
+import {
+  authResponses,
+  BEARER_SECURITY,
+  ETAG,
+  jobNotFoundResponse,
+  LOCATION,
+  PREFERENCE_APPLIED,
+  PreferHeaderSchema,
+  RETRY_AFTER,
+} from '../openapi-common';
+import { answerWithJob } from './job-answer';
+import { JobIdParamsSchema, JobSchema } from './schemas';
+
+export const getJobRoute = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}',
+  operationId: 'getJob',
+  tags: ['jobs'],
+  summary: 'Get a job (status monitor)',
+  description:
+    'While queued or running: 200 with Retry-After. Succeeded: 303 See Other to /v1/jobs/{id}/result (the body is the job). Failed or canceled: 200 with `error`. `If-None-Match` with the current ETag answers 304. `Prefer: wait=N` holds until the job changes or N seconds pass.',
+  security: BEARER_SECURITY,
+  request: {
+    params: JobIdParamsSchema,
+    headers: z.object({
+      prefer: PreferHeaderSchema,
+      'if-none-match': z
+        .string()
+        .optional()
+        .openapi({ param: { name: 'If-None-Match', in: 'header' }, description: 'An ETag from an earlier answer.' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The job, queued, running, failed or canceled.',
+      content: { 'application/json': { schema: JobSchema } },
+      headers: { ETag: ETAG, 'Retry-After': RETRY_AFTER, 'Preference-Applied': PREFERENCE_APPLIED },
+    },
+    303: {
+      description: 'The job succeeded: its result is at Location.',
+      content: { 'application/json': { schema: JobSchema } },
+      headers: { Location: LOCATION, ETag: ETAG, 'Preference-Applied': PREFERENCE_APPLIED },
+    },
+    304: { description: 'Not modified since the ETag given in If-None-Match.', headers: { ETag: ETAG } },
+    ...authResponses,
+    ...jobNotFoundResponse,
+  },
+});
+
+export function registerGetJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+  app.openapi(getJobRoute, async (c) => {
+    const ownerId = c.get('ownerId');
+    const { id } = c.req.valid('param');
+    let job = await findOwnedJob(deps.sql, ownerId, id, deps.config.JOB_TTL_SECONDS);
+    if (!job) throw jobNotFound();
+    const wait = parsePreferWait(c.req.header('prefer'));
+    const extra: Record<string, string> = {};
+    if (wait !== undefined) {
+      extra['Preference-Applied'] = `wait=${wait}`;
+      if (!isTerminal(job.status)) {
+        const changed = await deps.feed.waitForEvent(job.id, job.event_seq, wait * 1000, c.req.raw.signal);
+        if (changed) job = (await findOwnedJob(deps.sql, ownerId, id, deps.config.JOB_TTL_SECONDS)) ?? job;
+      }
+    }
+    return answerWithJob(c, job, extra) as never;
+  });
+}

@@ -1,0 +1,24 @@
+// The status monitor's answer for a job, shared by GET /v1/jobs/{id} and Prefer: wait on submit:
+// 200 + Retry-After while pending, 303 See Other to the result once succeeded (RFC 9110 §15.4.4:
+// the client GETs the result), 200 with `error` once failed or canceled; ETag on all of them.
+import type { Context } from 'hono';
+import { etagOf, matchesIfNoneMatch } from '../../http/etag';
+import { retryAfterSeconds } from '../../http/retry-after';
+import { toJobResource } from '../../jobs/job-resource';
+import { isTerminal } from '../../jobs/job-status';
+import type { JobRow } from '../../jobs/job-store';
+
+export function answerWithJob(c: Context, row: JobRow, extraHeaders: Record<string, string> = {}): Response {
+  const resource = toJobResource(row);
+  const body = JSON.stringify(resource);
+  const etag = etagOf(body);
+  const headers: Record<string, string> = { ETag: etag, ...extraHeaders };
+  if (!isTerminal(row.status)) headers['Retry-After'] = String(retryAfterSeconds(row.created_at));
+  if (row.status === 'succeeded' && resource.links.result) headers.Location = resource.links.result;
+  if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) {
+    // RFC 9110 §15.4.5: a 304 repeats ETag and the caching-related headers, with no body.
+    return new Response(null, { status: 304, headers });
+  }
+  const status = row.status === 'succeeded' ? 303 : 200;
+  return new Response(body, { status, headers: { 'Content-Type': 'application/json', ...headers } });
+}

@@ -1,0 +1,158 @@
+// POST /v1/jobs (operationId submitJob): 202 Accepted with the job and its status URL.
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppDeps } from '../../app-deps';
+import type { AppEnv } from '../../http/app-env';
+import { parsePreferWait } from '../../http/prefer-wait';
+import { ProblemError, validationFailed } from '../../http/problem';
+import { retryAfterSeconds } from '../../http/retry-after';
+import { isValidIdempotencyKey } from '../../jobs/idempotency';
+import { jobPath, toJobResource } from '../../jobs/job-resource';
+import { isTerminal } from '../../jobs/job-status';
+import { findOwnedJob, type JobRow } from '../../jobs/job-store';
+import { submitJob } from '../../jobs/submit';
+import {
+  authResponses,
+  BEARER_SECURITY,
+  ETAG,
+  LOCATION,
+  PREFERENCE_APPLIED,
+  PreferHeaderSchema,
+  problemResponse,
+  RETRY_AFTER,
+} from '../openapi-common';
+import { answerWithJob } from './job-answer';
+import { JobSchema, SubmitJobRequestSchema } from './schemas';
+
+export const submitJobRoute = createRoute({
+  method: 'post',
+  path: '/v1/jobs',
+  operationId: 'submitJob',
+  tags: ['jobs'],
+  summary: 'Submit a job',
+  description:
+    'Validates `input` against the job type\'s schema, stores and enqueues the job, and answers 202 at once with its status URL. With `Prefer: wait=N` the answer is held up to N seconds and, if the job finished by then, is what `GET /v1/jobs/{id}` would answer.',
+  security: BEARER_SECURITY,
+  request: {
+    headers: z.object({
+      'idempotency-key': z
+        .string()
+        .optional()
+        .openapi({
+          param: { name: 'Idempotency-Key', in: 'header' },
+          description: '1–255 printable ASCII characters, scoped to your API key\'s owner, kept 24 h.',
+        }),
+      prefer: PreferHeaderSchema,
+    }),
+    body: { required: true, content: { 'application/json': { schema: SubmitJobRequestSchema } } },
+  },
+  responses: {
+    202: {
+      description: 'Accepted: the job is queued.',
+      content: { 'application/json': { schema: JobSchema } },
+      headers: {
+        Location: LOCATION,
+        'Retry-After': RETRY_AFTER,
+        'Idempotent-Replayed': { description: '`true` when this answers a replayed Idempotency-Key.', schema: { type: 'string' } },
+        'Preference-Applied': PREFERENCE_APPLIED,
+      },
+    },
+    200: {
+      description: 'With Prefer: wait, the job failed or was canceled within the wait.',
+      content: { 'application/json': { schema: JobSchema } },
+      headers: { ETag: ETAG, 'Preference-Applied': PREFERENCE_APPLIED },
+    },
+    303: {
+      description: 'With Prefer: wait, the job succeeded within the wait: see its result.',
+      content: { 'application/json': { schema: JobSchema } },
+      headers: { Location: LOCATION, ETag: ETAG, 'Preference-Applied': PREFERENCE_APPLIED },
+    },
+    400: problemResponse('Malformed JSON, nesting deeper than 64, or a bad Idempotency-Key header.'),
+    ...authResponses,
+    409: problemResponse('A request with this Idempotency-Key is still being processed.'),
+    413: problemResponse('The body is larger than MAX_BODY_BYTES.'),
+    415: problemResponse('The body is not application/json.'),
+    422: problemResponse(
+      'Not an object, unknown type, invalid input or metadata, refused callback URL, or an Idempotency-Key reused with another body.',
+    ),
+    429: problemResponse('MAX_ACTIVE_JOBS_PER_OWNER jobs are already queued or running.', { 'Retry-After': RETRY_AFTER }),
+  },
+});
+
+/** Holds until the job is terminal or `seconds` pass; returns the job as it is then. */
+async function waitForTerminal(deps: AppDeps, ownerId: string, row: JobRow, seconds: number, signal: AbortSignal) {
+  const deadline = Date.now() + seconds * 1000;
+  let current = row;
+  while (!isTerminal(current.status) && Date.now() < deadline && !signal.aborted) {
+    await deps.feed.waitForEvent(current.id, current.event_seq, deadline - Date.now(), signal);
+    current = (await findOwnedJob(deps.sql, ownerId, current.id, deps.config.JOB_TTL_SECONDS)) ?? current;
+  }
+  return current;
+}
+
+export function registerSubmitJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+  app.openapi(submitJobRoute, async (c) => {
+    const ownerId = c.get('ownerId');
+    const body = c.req.valid('json');
+    const key = c.req.header('idempotency-key');
+    if (key !== undefined && !isValidIdempotencyKey(key)) {
+      throw new ProblemError('invalid-header', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
+    }
+    const outcome = await submitJob(
+      {
+        sql: deps.sql,
+        boss: deps.boss,
+        registry: deps.registry,
+        maxActiveJobsPerOwner: deps.config.MAX_ACTIVE_JOBS_PER_OWNER,
+        idempotencyTtlSeconds: deps.config.IDEMPOTENCY_TTL_SECONDS,
+        jobTtlSeconds: deps.config.JOB_TTL_SECONDS,
+        checkCallbackUrl: deps.checkCallbackUrl,
+      },
+      ownerId,
+      body,
+      key,
+      c.get('jsonBody'),
+    );
+    switch (outcome.kind) {
+      case 'unknown-type':
+        throw new ProblemError('unknown-job-type', `No job type named "${outcome.type}". See GET /v1/job-types.`, {
+          errors: [{ pointer: '/type', detail: 'unknown job type' }],
+        });
+      case 'invalid-input':
+        throw validationFailed(outcome.errors, 'The input does not match the job type\'s schema.');
+      case 'callback-refused':
+        throw new ProblemError('callback-url-refused', `callback_url refused: ${outcome.reason}`, {
+          errors: [{ pointer: '/callback_url', detail: outcome.reason }],
+        });
+      case 'idempotency-mismatch':
+        throw new ProblemError('idempotency-key-reused', 'This Idempotency-Key was used with a different request body.');
+      case 'idempotency-in-progress':
+        throw new ProblemError(
+          'idempotency-in-progress',
+          'A request with this Idempotency-Key is still being processed; retry shortly.',
+          {},
+          { 'Retry-After': '1' },
+        );
+      case 'capped':
+        throw new ProblemError(
+          'too-many-active-jobs',
+          `You already have ${outcome.limit} jobs queued or running; wait for some to finish.`,
+          {},
+          { 'Retry-After': '5' },
+        );
+    }
+    if (outcome.kind === 'created') deps.metrics.jobsSubmitted.inc({ type: outcome.job.type });
+    const extra: Record<string, string> = outcome.kind === 'replayed' ? { 'Idempotent-Replayed': 'true' } : {};
+    const wait = parsePreferWait(c.req.header('prefer'));
+    let job = outcome.job;
+    if (wait !== undefined) {
+      extra['Preference-Applied'] = `wait=${wait}`;
+      job = await waitForTerminal(deps, ownerId, job, wait, c.req.raw.signal);
+      if (isTerminal(job.status)) return answerWithJob(c, job, extra) as never;
+    }
+    return c.json(toJobResource(job), 202, {
+      Location: jobPath(job.id),
+      'Retry-After': String(retryAfterSeconds(job.created_at)),
+      ...extra,
+    });
+  });
+}

@@ -1,0 +1,47 @@
+// Shared pieces of the OpenAPI route definitions: problem responses, headers, security.
+import { z } from '@hono/zod-openapi';
+import { ProblemSchema } from '../http/problem';
+
+export const PROBLEM_JSON = 'application/problem+json';
+
+export function problemResponse(description: string, headers?: Record<string, { description: string; schema: object }>) {
+  return {
+    description,
+    content: { [PROBLEM_JSON]: { schema: ProblemSchema } },
+    ...(headers ? { headers } : {}),
+  } as const;
+}
+
+export const RETRY_AFTER = {
+  description: 'Whole seconds to wait before asking again (RFC 9110 §10.2.3).',
+  schema: { type: 'integer', minimum: 1 },
+} as const;
+export const LOCATION = { description: 'URL of the resource.', schema: { type: 'string' } } as const;
+export const ETAG = { description: 'Entity tag of this representation.', schema: { type: 'string' } } as const;
+export const WWW_AUTHENTICATE = {
+  description: 'RFC 6750 challenge: Bearer realm="async-jobs".',
+  schema: { type: 'string' },
+} as const;
+export const PREFERENCE_APPLIED = {
+  description: 'Echoes `wait=N` when the Prefer: wait preference was honoured (RFC 7240).',
+  schema: { type: 'string' },
+} as const;
+
+export const authResponses = {
+  401: problemResponse('Missing, malformed, unknown or revoked API key.', { 'WWW-Authenticate': WWW_AUTHENTICATE }),
+} as const;
+
+export const jobNotFoundResponse = {
+  404: problemResponse('No such job for this API key (missing, another owner\'s, or a malformed id: all the same).'),
+} as const;
+
+export const PreferHeaderSchema = z
+  .string()
+  .optional()
+  .openapi({
+    param: { name: 'Prefer', in: 'header' },
+    description: 'RFC 7240 `wait=N`: hold the answer up to N seconds (N above 60 counts as 60).',
+    example: 'wait=10',
+  });
+
+export const BEARER_SECURITY = [{ bearerAuth: [] }];

@@ -1,0 +1,124 @@
+// Assembles a running service from a Config and a database URL: pool, queue, feed, workers and
+// HTTP server per ROLE, and the ordered stop. main.ts and the tests both start it through here.
+import { type ServerType, serve } from '@hono/node-server';
+import { PgBoss } from 'pg-boss';
+import { createApp } from './app';
+import type { AppDeps } from './app-deps';
+import type { Config } from './config';
+import { createSql } from './db/client';
+import { countAppliedMigrations, expectedMigrationCount, migrateDatabase } from './db/migrate';
+import type { AnyJobType } from './job-types/define-job-type';
+import { createRegistry } from './job-types/registry';
+import { JobFeed } from './jobs/job-feed';
+import type { TerminalHook } from './jobs/terminal-hooks';
+import type { Logger } from './observability/logger';
+import { createMetrics } from './observability/metrics';
+import { createBoss, ensureQueues } from './worker/queue';
+import { startWorkers, type Workers } from './worker/workers';
+
+export interface ServiceOptions {
+  config: Config;
+  databaseUrl: string;
+  log: Logger;
+  jobTypes?: readonly AnyJobType[];
+}
+
+export interface RunningService {
+  /** Base URL of the HTTP server (when ROLE runs the API). */
+  url: string | undefined;
+  deps: AppDeps;
+  stop(): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { config, databaseUrl, log } = options;
+  await migrateDatabase(databaseUrl);
+  const sql = createSql(databaseUrl, { max: 20 });
+  const registry = createRegistry(options.jobTypes);
+  const boss: PgBoss = createBoss(databaseUrl, log);
+  await boss.start();
+  await ensureQueues(boss, registry.values());
+  const feed = new JobFeed(sql, (error) => log.warn('job feed error', { error: String(error) }));
+  await feed.start();
+
+  const terminalHooks: TerminalHook[] = [];
+  const runsApi = config.ROLE !== 'worker';
+  const runsWorkers = config.ROLE !== 'api';
+  let workers: Workers | undefined;
+  const metrics = createMetrics();
+
+  const deps: AppDeps = {
+    config,
+    sql,
+    boss,
+    feed,
+    registry,
+    log,
+    metrics,
+    terminalHooks,
+    checkCallbackUrl: async (url) => {
+      try {
+        const parsed = new URL(url);
+        return parsed.protocol === 'https:' || (config.CALLBACK_ALLOW_HTTP && parsed.protocol === 'http:')
+          ? undefined
+          : 'the scheme must be https';
+      } catch {
+        return 'not a valid absolute URL';
+      }
+    },
+    readiness: async () => {
+      const database = await sql`select 1`.then(
+        () => true,
+        () => false,
+      );
+      const migrations = database && (await countAppliedMigrations(sql)) >= expectedMigrationCount();
+      const checks = { database, migrations, workers: !runsWorkers || workers !== undefined };
+      return { ready: Object.values(checks).every(Boolean), checks };
+    },
+  };
+
+  if (runsWorkers) {
+    workers = await startWorkers({
+      sql,
+      boss,
+      feed,
+      registry,
+      log,
+      terminalHooks,
+      concurrency: config.WORKER_CONCURRENCY,
+    });
+  }
+
+  let server: ServerType | undefined;
+  let url: string | undefined;
+  if (runsApi) {
+    const app = createApp(deps);
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+    });
+    const address = server.address();
+    if (address && typeof address === 'object') {
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+    }
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      // 1. stop taking requests and let in-flight ones finish
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+      // 2. stop the workers: running jobs get up to 20 s to finish, then go back to the queue
+      await workers?.stop();
+      await boss.stop({ graceful: true, timeout: 20_000 });
+      await feed.stop();
+      await sql.end({ timeout: 5 });
+    })();
+    return stopping;
+  };
+
+  return { url, deps, stop };
+}

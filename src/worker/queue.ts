@@ -1,0 +1,54 @@
+// pg-boss set-up: one queue per job type, created or updated to match the type's policy, woken
+// over LISTEN/NOTIFY with polling as the safety net. pg-boss emits 'error' and would crash the
+// process if nobody listened, so a listener is attached before start().
+import { PgBoss } from 'pg-boss';
+import type { AnyJobType } from '../job-types/define-job-type';
+import { queueNameOf } from '../job-types/registry';
+import type { Logger } from '../observability/logger';
+
+/** Extra pg-boss retries beyond the type's own, so a crashed worker's job runs again. */
+export const CRASH_RETRIES = 5;
+/** pg-boss's minimum; a killed worker's job is failed over after ~this + the supervise interval. */
+export const HEARTBEAT_SECONDS = 10;
+
+export function createBoss(url: string, log: Logger, options: { max?: number } = {}): PgBoss {
+  const boss = new PgBoss({
+    connectionString: url,
+    max: options.max ?? 10,
+    useListenNotify: true,
+    superviseIntervalSeconds: 5,
+    monitorIntervalSeconds: 5,
+    schedule: false,
+    application_name: 'async-jobs-queue',
+  });
+  boss.on('error', (error) => log.error('queue error', { error: String(error) }));
+  boss.on('warning', (warning) => log.warn('queue warning', { warning: warning.message }));
+  return boss;
+}
+
+export function queueOptionsOf(type: AnyJobType) {
+  const timeoutSeconds = type.timeoutSeconds ?? 900;
+  return {
+    retryLimit: (type.retry?.limit ?? 0) + CRASH_RETRIES,
+    retryDelay: type.retry?.delaySeconds ?? 0,
+    retryBackoff: type.retry?.backoff ?? false,
+    // Our own timeout fires first and fails the attempt with a clear error; this is the backstop.
+    expireInSeconds: Math.min(86_400, timeoutSeconds + 60),
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+    notify: true,
+  };
+}
+
+/** createQueue leaves an existing queue's options alone, so options are applied with updateQueue. */
+export async function ensureQueues(boss: PgBoss, types: Iterable<AnyJobType>, extra: string[] = []): Promise<void> {
+  for (const type of types) {
+    const name = queueNameOf(type.type);
+    const options = queueOptionsOf(type);
+    await boss.createQueue(name, options);
+    await boss.updateQueue(name, options);
+  }
+  for (const name of extra) {
+    await boss.createQueue(name, { notify: true });
+    await boss.updateQueue(name, { notify: true });
+  }
+}

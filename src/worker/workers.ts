@@ -1,0 +1,60 @@
+// The worker role: one pg-boss worker per job type, cancel requests routed to running attempts
+// (NOTIFY first, a slow poll as the safety net), and a graceful stop.
+import type { PgBoss } from 'pg-boss';
+import type { Sql } from '../db/client';
+import type { JobTypeRegistry } from '../job-types/registry';
+import { queueNameOf } from '../job-types/registry';
+import type { JobFeed } from '../jobs/job-feed';
+import { findCancelRequested } from '../jobs/job-store';
+import type { TerminalHook } from '../jobs/terminal-hooks';
+import type { Logger } from '../observability/logger';
+import { runAttempt } from './run-attempt';
+
+const CANCEL_POLL_MS = 2000;
+
+export interface WorkerDeps {
+  sql: Sql;
+  boss: PgBoss;
+  feed: JobFeed;
+  registry: JobTypeRegistry;
+  log: Logger;
+  terminalHooks: readonly TerminalHook[];
+  concurrency: number;
+}
+
+export interface Workers {
+  runningCount(): number;
+  stop(): Promise<void>;
+}
+
+export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
+  const running = new Map<string, AbortController>();
+  const attemptDeps = { sql: deps.sql, log: deps.log, terminalHooks: deps.terminalHooks, running };
+  const stopListening = deps.feed.onCancelRequested((jobId) => running.get(jobId)?.abort('canceled'));
+  const poll = setInterval(() => {
+    findCancelRequested(deps.sql, [...running.keys()])
+      .then((ids) => {
+        for (const id of ids) running.get(id)?.abort('canceled');
+      })
+      .catch((error) => deps.log.warn('cancel poll failed', { error: String(error) }));
+  }, CANCEL_POLL_MS);
+  poll.unref();
+
+  for (const type of deps.registry.values()) {
+    await deps.boss.work<{ job_id: string }>(
+      queueNameOf(type.type),
+      { batchSize: 1, localConcurrency: deps.concurrency, pollingIntervalSeconds: 2 },
+      async ([job]) => {
+        if (job) await runAttempt(attemptDeps, type, job);
+      },
+    );
+  }
+  return {
+    runningCount: () => running.size,
+    async stop() {
+      clearInterval(poll);
+      stopListening();
+      for (const type of deps.registry.values()) await deps.boss.offWork(queueNameOf(type.type), { wait: false });
+    },
+  };
+}
