@@ -31,11 +31,17 @@ export function createApp(deps: AppDeps) {
       if (result.success) return;
       const issues = result.error.issues;
       if (result.target === 'json') {
-        throw new ProblemError('validation-failed', 'The request body is invalid.', { errors: toFieldErrors(issues) });
+        throw new ProblemError('validation-failed', 'The request body is invalid.', {
+          errors: toFieldErrors(issues),
+        });
       }
-      throw new ProblemError(result.target === 'query' ? 'invalid-query' : 'invalid-header', 'The request is invalid.', {
-        errors: toFieldErrors(issues, result.target === 'query' ? '' : `/${result.target}`),
-      });
+      throw new ProblemError(
+        result.target === 'query' ? 'invalid-query' : 'invalid-header',
+        'The request is invalid.',
+        {
+          errors: toFieldErrors(issues, result.target === 'query' ? '' : `/${result.target}`),
+        },
+      );
     },
   });
 

@@ -18,11 +18,19 @@ const ConfigSchema = z.object({
   PUBLIC_BASE_URL: z.url().optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   MAX_ACTIVE_JOBS_PER_OWNER: z.coerce.number().int().min(1).default(1000),
   RESULT_TTL_SECONDS: seconds(7 * 24 * 3600),
   JOB_TTL_SECONDS: seconds(30 * 24 * 3600),
-  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(24 * 3600).default(24 * 3600),
+  IDEMPOTENCY_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(24 * 3600)
+    .default(24 * 3600),
   CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   CALLBACK_RETRY_SCHEDULE: z
     .string()

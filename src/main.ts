@@ -1,8 +1,8 @@
 // Entry point: config → database (embedded when DATABASE_URL is unset) → migrations → API and/or
 // workers by ROLE; SIGTERM/SIGINT stop it in order and exit 0.
 import { parseConfig } from './config';
-import { resolveDatabase } from './db/database-url';
 import { createSql } from './db/client';
+import { resolveDatabase } from './db/database-url';
 import { countApiKeys, createApiKey } from './identity/api-key-store';
 import { createLogger } from './observability/logger';
 import { startService } from './service';
@@ -18,12 +18,15 @@ async function main() {
   const log = createLogger(config.LOG_LEVEL);
   const database = await resolveDatabase(config, (line) => log.warn(line));
   if (database.embedded) {
-    console.log(`Embedded PostgreSQL: data in ${database.embedded.dataDir} (${database.url.replace(/:[^:@/]+@/, ':***@')})`);
+    console.log(
+      `Embedded PostgreSQL: data in ${database.embedded.dataDir} (${database.url.replace(/:[^:@/]+@/, ':***@')})`,
+    );
   }
   const service = await startService({ config, databaseUrl: database.url, log });
 
   if (database.embedded && service.url) await printFirstRunKey(database.url, service.url);
-  if (service.url) console.log(`Listening on ${service.url} (role ${config.ROLE}); docs at ${service.url}/docs`);
+  if (service.url)
+    console.log(`Listening on ${service.url} (role ${config.ROLE}); docs at ${service.url}/docs`);
   else console.log(`Worker running (role ${config.ROLE})`);
 
   let stopping = false;

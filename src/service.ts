@@ -1,7 +1,7 @@
 // Assembles a running service from a Config and a database URL: pool, queue, feed, workers and
 // HTTP server per ROLE, and the ordered stop. main.ts and the tests both start it through here.
 import { type ServerType, serve } from '@hono/node-server';
-import { PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { createApp } from './app';
 import type { AppDeps } from './app-deps';
 import type { Config } from './config';

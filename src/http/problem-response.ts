@@ -19,12 +19,17 @@ export function createErrorHandler(log: Logger) {
     if (error instanceof HTTPException) {
       const status = error.status;
       if (status === 413) return problemJson(problem('payload-too-large', 'The request body is too large.'));
-      if (status === 401) return problemJson(problem('unauthorized', 'Unauthorized.'), { 'WWW-Authenticate': 'Bearer' });
+      if (status === 401)
+        return problemJson(problem('unauthorized', 'Unauthorized.'), { 'WWW-Authenticate': 'Bearer' });
       if (status < 500) {
         return problemJson({ ...problem('bad-request', error.message || 'Bad request.'), status });
       }
     }
-    log.error('unhandled error', { method: c.req.method, path: c.req.path, error: error.stack ?? String(error) });
+    log.error('unhandled error', {
+      method: c.req.method,
+      path: c.req.path,
+      error: error.stack ?? String(error),
+    });
     return problemJson(problem('internal', 'Something went wrong on our side; it has been logged.'));
   };
 }

@@ -59,7 +59,12 @@ export function problem(kind: ProblemKind, detail: string, extra: Partial<Proble
 export class ProblemError extends Error {
   readonly problem: Problem;
   readonly headers: Record<string, string>;
-  constructor(kind: ProblemKind, detail: string, extra: Partial<Problem> = {}, headers: Record<string, string> = {}) {
+  constructor(
+    kind: ProblemKind,
+    detail: string,
+    extra: Partial<Problem> = {},
+    headers: Record<string, string> = {},
+  ) {
     super(detail);
     this.name = 'ProblemError';
     this.problem = problem(kind, detail, extra);
@@ -72,15 +77,21 @@ export function jobNotFound(): ProblemError {
   return new ProblemError('job-not-found', 'No job with this id exists for your API key.');
 }
 
-export function validationFailed(errors: FieldError[], detail = 'The request body is invalid.'): ProblemError {
+export function validationFailed(
+  errors: FieldError[],
+  detail = 'The request body is invalid.',
+): ProblemError {
   return new ProblemError('validation-failed', detail, { errors });
 }
 
 /** zod issue paths → RFC 6901 JSON Pointers ("" is the whole document). */
-export function toFieldErrors(issues: readonly { path: PropertyKey[]; message: string }[], prefix = ''): FieldError[] {
-  const escape = (p: PropertyKey) => String(p).replaceAll('~', '~0').replaceAll('/', '~1');
+export function toFieldErrors(
+  issues: readonly { path: PropertyKey[]; message: string }[],
+  prefix = '',
+): FieldError[] {
+  const escapeToken = (p: PropertyKey) => String(p).replaceAll('~', '~0').replaceAll('/', '~1');
   return issues.map((issue) => ({
-    pointer: prefix + issue.path.map((p) => `/${escape(p)}`).join(''),
+    pointer: prefix + issue.path.map((p) => `/${escapeToken(p)}`).join(''),
     detail: issue.message,
   }));
 }

@@ -40,7 +40,8 @@ export async function findOwnerByApiKey(db: Db, key: string): Promise<string | u
 
 /** Revokes a key; false when no such (unrevoked) key exists. */
 export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
-  const rows = await db`update api_keys set revoked_at = now() where id = ${id} and revoked_at is null returning id`;
+  const rows =
+    await db`update api_keys set revoked_at = now() where id = ${id} and revoked_at is null returning id`;
   return rows.length > 0;
 }
 

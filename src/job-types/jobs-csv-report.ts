@@ -33,7 +33,10 @@ export const jobsCsvReport = defineJob({
       to: z.iso.datetime({ offset: true }),
       status: z.enum(JOB_STATUSES).optional(),
     })
-    .refine((v) => Date.parse(v.from) < Date.parse(v.to), { message: 'from must be before to', path: ['to'] }),
+    .refine((v) => Date.parse(v.from) < Date.parse(v.to), {
+      message: 'from must be before to',
+      path: ['to'],
+    }),
   output: z.string().describe('The CSV document'),
   resultContentType: 'text/csv; charset=utf-8',
   timeoutSeconds: 300,
@@ -69,7 +72,10 @@ export const jobsCsvReport = defineJob({
             .join(','),
         );
       }
-      ctx.progress(Math.min(99, Math.round(((lines.length - 1) / expected) * 100)), `${lines.length - 1} rows`);
+      ctx.progress(
+        Math.min(99, Math.round(((lines.length - 1) / expected) * 100)),
+        `${lines.length - 1} rows`,
+      );
       const last = rows.at(-1);
       if (!last || rows.length < PAGE_SIZE) break;
       after = last.seq;

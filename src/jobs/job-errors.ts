@@ -11,7 +11,11 @@ export interface JobError {
 }
 
 export function canceledError(): JobError {
-  return { type: `${PROBLEM_BASE}job-canceled`, title: 'Job canceled', detail: 'The job was canceled on request.' };
+  return {
+    type: `${PROBLEM_BASE}job-canceled`,
+    title: 'Job canceled',
+    detail: 'The job was canceled on request.',
+  };
 }
 
 export function failedError(detail: string, attempt: number): JobError {

@@ -48,7 +48,9 @@ export function toJobResource(row: JobRow, baseUrl = ''): JobResource {
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
     error: row.error as JobError | null,
-    callback: row.callback_url ? { url: row.callback_url, status: (row.callback_status ?? 'pending') as CallbackStatus } : null,
+    callback: row.callback_url
+      ? { url: row.callback_url, status: (row.callback_status ?? 'pending') as CallbackStatus }
+      : null,
     links: {
       self,
       ...(row.status === 'succeeded' ? { result: `${self}/result` } : {}),

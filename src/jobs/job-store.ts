@@ -174,7 +174,12 @@ export interface ProgressValue {
 }
 
 /** Writes progress of one attempt; percent never goes backwards within it. */
-export async function writeProgress(db: Db, id: string, attempt: number, value: ProgressValue): Promise<boolean> {
+export async function writeProgress(
+  db: Db,
+  id: string,
+  attempt: number,
+  value: ProgressValue,
+): Promise<boolean> {
   const progress = {
     percent: value.percent,
     message: value.message ?? null,

@@ -8,7 +8,12 @@ import { toFieldErrors } from '../http/problem';
 import type { JobTypeRegistry } from '../job-types/registry';
 import { queueNameOf } from '../job-types/registry';
 import { bossDbOf } from '../worker/pg-boss-adapter';
-import { findIdempotencyRecord, hashRequestBody, saveIdempotencyRecord, tryLockIdempotencyKey } from './idempotency';
+import {
+  findIdempotencyRecord,
+  hashRequestBody,
+  saveIdempotencyRecord,
+  tryLockIdempotencyKey,
+} from './idempotency';
 import { findOwnedJob, insertJob, type JobRow } from './job-store';
 
 export interface SubmitRequest {
@@ -60,7 +65,8 @@ export async function submitJob(
   const maxAttempts = 1 + (jobType.retry?.limit ?? 0);
   return deps.sql.begin(async (tx): Promise<SubmitOutcome> => {
     if (idempotencyKey) {
-      if (!(await tryLockIdempotencyKey(tx, ownerId, idempotencyKey))) return { kind: 'idempotency-in-progress' };
+      if (!(await tryLockIdempotencyKey(tx, ownerId, idempotencyKey)))
+        return { kind: 'idempotency-in-progress' };
       const record = await findIdempotencyRecord(tx, ownerId, idempotencyKey, deps.idempotencyTtlSeconds);
       if (record) {
         if (record.request_hash !== requestHash) return { kind: 'idempotency-mismatch' };

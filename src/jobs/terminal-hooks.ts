@@ -5,6 +5,10 @@ import type { JobRow } from './job-store';
 
 export type TerminalHook = (tx: TxSql, job: JobRow) => Promise<void>;
 
-export async function runTerminalHooks(hooks: readonly TerminalHook[], tx: TxSql, job: JobRow): Promise<void> {
+export async function runTerminalHooks(
+  hooks: readonly TerminalHook[],
+  tx: TxSql,
+  job: JobRow,
+): Promise<void> {
   for (const hook of hooks) await hook(tx, job);
 }

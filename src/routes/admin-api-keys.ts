@@ -1,17 +1,24 @@
 // Admin API (only when ADMIN_TOKEN is set; otherwise these paths answer 404):
-import type { AppEnv } from '../http/app-env';
+
 // POST /admin/api-keys (createApiKey) and DELETE /admin/api-keys/{id} (revokeApiKey).
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../app-deps';
+import type { AppEnv } from '../http/app-env';
 import { ProblemError } from '../http/problem';
 import { createApiKey, OWNER_ID_PATTERN, revokeApiKey } from '../identity/api-key-store';
 import { authResponses, problemResponse } from './openapi-common';
 
 const CreateApiKeyRequestSchema = z
-  .object({ owner: z.string().regex(OWNER_ID_PATTERN, 'letters, digits, _ . - (1 to 64, starting alphanumeric)') })
+  .object({
+    owner: z.string().regex(OWNER_ID_PATTERN, 'letters, digits, _ . - (1 to 64, starting alphanumeric)'),
+  })
   .openapi('CreateApiKeyRequest');
 const CreatedApiKeySchema = z
-  .object({ id: z.string(), owner: z.string(), key: z.string().openapi({ description: 'Shown only in this answer.' }) })
+  .object({
+    id: z.string(),
+    owner: z.string(),
+    key: z.string().openapi({ description: 'Shown only in this answer.' }),
+  })
   .openapi('CreatedApiKey');
 
 const ADMIN_SECURITY = [{ adminToken: [] }];
@@ -24,7 +31,9 @@ export const createApiKeyRoute = createRoute({
   summary: 'Create an API key',
   description: 'Creates the owner if needed. The key is shown only in this answer; only its hash is stored.',
   security: ADMIN_SECURITY,
-  request: { body: { required: true, content: { 'application/json': { schema: CreateApiKeyRequestSchema } } } },
+  request: {
+    body: { required: true, content: { 'application/json': { schema: CreateApiKeyRequestSchema } } },
+  },
   responses: {
     201: { description: 'Created.', content: { 'application/json': { schema: CreatedApiKeySchema } } },
     400: problemResponse('Malformed JSON.'),

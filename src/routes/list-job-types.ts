@@ -16,7 +16,10 @@ const JobTypeSchema = z
   .openapi('JobType');
 
 export function describeJobType(t: AnyJobType) {
-  const output = z.toJSONSchema(t.output, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+  const output = z.toJSONSchema(t.output, { io: 'output', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return {
     type: t.type,
     description: t.description,
@@ -36,7 +39,9 @@ export const listJobTypesRoute = createRoute({
   responses: {
     200: {
       description: 'The registered job types.',
-      content: { 'application/json': { schema: z.object({ data: z.array(JobTypeSchema) }).openapi('JobTypeList') } },
+      content: {
+        'application/json': { schema: z.object({ data: z.array(JobTypeSchema) }).openapi('JobTypeList') },
+      },
     },
     ...authResponses,
   },

@@ -4,7 +4,10 @@ import { ProblemSchema } from '../http/problem';
 
 export const PROBLEM_JSON = 'application/problem+json';
 
-export function problemResponse(description: string, headers?: Record<string, { description: string; schema: object }>) {
+export function problemResponse(
+  description: string,
+  headers?: Record<string, { description: string; schema: object }>,
+) {
   return {
     description,
     content: { [PROBLEM_JSON]: { schema: ProblemSchema } },
@@ -17,7 +20,10 @@ export const RETRY_AFTER = {
   schema: { type: 'integer', minimum: 1 },
 } as const;
 export const LOCATION = { description: 'URL of the resource.', schema: { type: 'string' } } as const;
-export const ETAG = { description: 'Entity tag of this representation.', schema: { type: 'string' } } as const;
+export const ETAG = {
+  description: 'Entity tag of this representation.',
+  schema: { type: 'string' },
+} as const;
 export const WWW_AUTHENTICATE = {
   description: 'RFC 6750 challenge: Bearer realm="async-jobs".',
   schema: { type: 'string' },
@@ -28,11 +34,15 @@ export const PREFERENCE_APPLIED = {
 } as const;
 
 export const authResponses = {
-  401: problemResponse('Missing, malformed, unknown or revoked API key.', { 'WWW-Authenticate': WWW_AUTHENTICATE }),
+  401: problemResponse('Missing, malformed, unknown or revoked API key.', {
+    'WWW-Authenticate': WWW_AUTHENTICATE,
+  }),
 } as const;
 
 export const jobNotFoundResponse = {
-  404: problemResponse('No such job for this API key (missing, another owner\'s, or a malformed id: all the same).'),
+  404: problemResponse(
+    "No such job for this API key (missing, another owner's, or a malformed id: all the same).",
+  ),
 } as const;
 
 export const PreferHeaderSchema = z

@@ -1,7 +1,8 @@
 // Unauthenticated service routes: liveness, readiness and Prometheus metrics.
-import type { AppEnv } from '../http/app-env';
+
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../app-deps';
+import type { AppEnv } from '../http/app-env';
 
 const HealthSchema = z.object({ status: z.string() }).openapi('Health');
 const ReadinessSchema = z
@@ -39,7 +40,10 @@ export const metricsRoute = createRoute({
   summary: 'Prometheus metrics',
   security: [],
   responses: {
-    200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } },
+    200: {
+      description: 'Prometheus text exposition format.',
+      content: { 'text/plain': { schema: z.string() } },
+    },
   },
 });
 
@@ -47,7 +51,10 @@ export function registerServiceRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   app.openapi(healthzRoute, (c) => c.json({ status: 'ok' }, 200));
   app.openapi(readyzRoute, async (c) => {
     const r = await deps.readiness();
-    return c.json({ status: r.ready ? ('ready' as const) : ('not ready' as const), checks: r.checks }, r.ready ? 200 : 503);
+    return c.json(
+      { status: r.ready ? ('ready' as const) : ('not ready' as const), checks: r.checks },
+      r.ready ? 200 : 503,
+    );
   });
   app.openapi(metricsRoute, async (c) => {
     const text = await deps.metrics.registry.metrics();

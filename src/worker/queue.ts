@@ -40,7 +40,11 @@ export function queueOptionsOf(type: AnyJobType) {
 }
 
 /** createQueue leaves an existing queue's options alone, so options are applied with updateQueue. */
-export async function ensureQueues(boss: PgBoss, types: Iterable<AnyJobType>, extra: string[] = []): Promise<void> {
+export async function ensureQueues(
+  boss: PgBoss,
+  types: Iterable<AnyJobType>,
+  extra: string[] = [],
+): Promise<void> {
   for (const type of types) {
     const name = queueNameOf(type.type);
     const options = queueOptionsOf(type);

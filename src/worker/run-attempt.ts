@@ -4,7 +4,14 @@ import type { Job } from 'pg-boss';
 import type { Sql } from '../db/client';
 import type { AnyJobType } from '../job-types/define-job-type';
 import { canceledError, failedError, timedOutError } from '../jobs/job-errors';
-import { type AttemptOutcome, finishAttempt, releaseAttempt, requeueAttempt, startAttempt, writeProgress } from '../jobs/job-store';
+import {
+  type AttemptOutcome,
+  finishAttempt,
+  releaseAttempt,
+  requeueAttempt,
+  startAttempt,
+  writeProgress,
+} from '../jobs/job-store';
 import { runTerminalHooks, type TerminalHook } from '../jobs/terminal-hooks';
 import type { Logger } from '../observability/logger';
 import { createProgressReporter } from './progress-reporter';
@@ -37,7 +44,11 @@ async function finish(deps: AttemptDeps, id: string, attempt: number, outcome: A
   });
 }
 
-export async function runAttempt(deps: AttemptDeps, type: AnyJobType, bossJob: Job<{ job_id: string }>): Promise<void> {
+export async function runAttempt(
+  deps: AttemptDeps,
+  type: AnyJobType,
+  bossJob: Job<{ job_id: string }>,
+): Promise<void> {
   const id = bossJob.data.job_id;
   const job = await startAttempt(deps.sql, id);
   if (!job) return; // canceled or finished meanwhile: nothing to run, the queue entry completes
@@ -76,7 +87,12 @@ export async function runAttempt(deps: AttemptDeps, type: AnyJobType, bossJob: J
     );
     const output = type.output.parse(result);
     outcome = type.resultContentType
-      ? { status: 'succeeded', output: null, artifact: Buffer.from(output as string), contentType: type.resultContentType }
+      ? {
+          status: 'succeeded',
+          output: null,
+          artifact: Buffer.from(output as string),
+          contentType: type.resultContentType,
+        }
       : { status: 'succeeded', output };
   } catch (error) {
     if (cancel.signal.aborted) outcome = { status: 'canceled', error: canceledError() };
@@ -88,7 +104,11 @@ export async function runAttempt(deps: AttemptDeps, type: AnyJobType, bossJob: J
       await progress.flush();
       await releaseAttempt(deps.sql, id, attempt);
       throw new RetryableAttemptError(`attempt ${attempt} lost its claim`);
-    } else outcome = { status: 'failed', error: failedError(error instanceof Error ? error.message : String(error), attempt) };
+    } else
+      outcome = {
+        status: 'failed',
+        error: failedError(error instanceof Error ? error.message : String(error), attempt),
+      };
   } finally {
     deps.running.delete(id);
     await progress.flush();

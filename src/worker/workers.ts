@@ -54,7 +54,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     async stop() {
       clearInterval(poll);
       stopListening();
-      for (const type of deps.registry.values()) await deps.boss.offWork(queueNameOf(type.type), { wait: false });
+      for (const type of deps.registry.values())
+        await deps.boss.offWork(queueNameOf(type.type), { wait: false });
     },
   };
 }

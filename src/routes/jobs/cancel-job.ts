@@ -15,11 +15,14 @@ export const cancelJobRoute = createRoute({
   tags: ['jobs'],
   summary: 'Cancel a job',
   description:
-    'A queued job is canceled at once. A running job has cancellation requested: its handler\'s AbortSignal fires and the job ends `canceled`. No body is needed.',
+    "A queued job is canceled at once. A running job has cancellation requested: its handler's AbortSignal fires and the job ends `canceled`. No body is needed.",
   security: BEARER_SECURITY,
   request: { params: JobIdParamsSchema },
   responses: {
-    202: { description: 'Canceled, or cancellation requested.', content: { 'application/json': { schema: JobSchema } } },
+    202: {
+      description: 'Canceled, or cancellation requested.',
+      content: { 'application/json': { schema: JobSchema } },
+    },
     ...authResponses,
     ...jobNotFoundResponse,
     409: problemResponse('The job already finished.'),
@@ -30,7 +33,12 @@ export function registerCancelJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   app.openapi(cancelJobRoute, async (c) => {
     const { id } = c.req.valid('param');
     const outcome = await cancelJob(
-      { sql: deps.sql, boss: deps.boss, terminalHooks: deps.terminalHooks, jobTtlSeconds: deps.config.JOB_TTL_SECONDS },
+      {
+        sql: deps.sql,
+        boss: deps.boss,
+        terminalHooks: deps.terminalHooks,
+        jobTtlSeconds: deps.config.JOB_TTL_SECONDS,
+      },
       c.get('ownerId'),
       id,
     );

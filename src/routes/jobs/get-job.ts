@@ -35,7 +35,10 @@ export const getJobRoute = createRoute({
       'if-none-match': z
         .string()
         .optional()
-        .openapi({ param: { name: 'If-None-Match', in: 'header' }, description: 'An ETag from an earlier answer.' }),
+        .openapi({
+          param: { name: 'If-None-Match', in: 'header' },
+          description: 'An ETag from an earlier answer.',
+        }),
     }),
   },
   responses: {

@@ -53,7 +53,10 @@ export function registerListJobs(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return c.json(
-      { data: page.map((r) => toJobResource(r)), next_cursor: rows.length > query.limit && last ? encodeCursor(String(last.seq)) : null },
+      {
+        data: page.map((r) => toJobResource(r)),
+        next_cursor: rows.length > query.limit && last ? encodeCursor(String(last.seq)) : null,
+      },
       200,
     );
   });

@@ -21,7 +21,9 @@ export const JobErrorSchema = z
     attempt: z.number().int().optional(),
   })
   .passthrough()
-  .openapi('JobError', { description: 'RFC 9457 problem object describing why the job failed or was canceled.' });
+  .openapi('JobError', {
+    description: 'RFC 9457 problem object describing why the job failed or was canceled.',
+  });
 
 export const MetadataSchema = z
   .record(z.string().min(1).max(40), z.string().max(500))
@@ -59,8 +61,15 @@ export const JobSchema = z
 export const SubmitJobRequestSchema = z
   .object({
     type: z.string().min(1).openapi({ example: 'demo.sleep' }),
-    input: z.record(z.string(), z.json()).optional().openapi({ example: { duration_ms: 5000, steps: 5 } }),
-    callback_url: z.string().max(2048).optional().openapi({ format: 'uri', example: 'https://example.com/hooks/jobs' }),
+    input: z
+      .record(z.string(), z.json())
+      .optional()
+      .openapi({ example: { duration_ms: 5000, steps: 5 } }),
+    callback_url: z
+      .string()
+      .max(2048)
+      .optional()
+      .openapi({ format: 'uri', example: 'https://example.com/hooks/jobs' }),
     metadata: MetadataSchema.optional(),
   })
   .openapi('SubmitJobRequest');
@@ -71,8 +80,19 @@ export const JobIdParamsSchema = z.object({
 
 export const ListJobsQuerySchema = z.object({
   status: JobStatusSchema.optional().openapi({ param: { name: 'status', in: 'query' } }),
-  type: z.string().min(1).max(200).optional().openapi({ param: { name: 'type', in: 'query' } }),
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' } }),
+  type: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ param: { name: 'type', in: 'query' } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .openapi({ param: { name: 'limit', in: 'query' } }),
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,40}$/, 'not a cursor from next_cursor')

@@ -30,7 +30,7 @@ export const submitJobRoute = createRoute({
   tags: ['jobs'],
   summary: 'Submit a job',
   description:
-    'Validates `input` against the job type\'s schema, stores and enqueues the job, and answers 202 at once with its status URL. With `Prefer: wait=N` the answer is held up to N seconds and, if the job finished by then, is what `GET /v1/jobs/{id}` would answer.',
+    "Validates `input` against the job type's schema, stores and enqueues the job, and answers 202 at once with its status URL. With `Prefer: wait=N` the answer is held up to N seconds and, if the job finished by then, is what `GET /v1/jobs/{id}` would answer.",
   security: BEARER_SECURITY,
   request: {
     headers: z.object({
@@ -39,7 +39,7 @@ export const submitJobRoute = createRoute({
         .optional()
         .openapi({
           param: { name: 'Idempotency-Key', in: 'header' },
-          description: '1–255 printable ASCII characters, scoped to your API key\'s owner, kept 24 h.',
+          description: "1–255 printable ASCII characters, scoped to your API key's owner, kept 24 h.",
         }),
       prefer: PreferHeaderSchema,
     }),
@@ -52,7 +52,10 @@ export const submitJobRoute = createRoute({
       headers: {
         Location: LOCATION,
         'Retry-After': RETRY_AFTER,
-        'Idempotent-Replayed': { description: '`true` when this answers a replayed Idempotency-Key.', schema: { type: 'string' } },
+        'Idempotent-Replayed': {
+          description: '`true` when this answers a replayed Idempotency-Key.',
+          schema: { type: 'string' },
+        },
         'Preference-Applied': PREFERENCE_APPLIED,
       },
     },
@@ -74,12 +77,20 @@ export const submitJobRoute = createRoute({
     422: problemResponse(
       'Not an object, unknown type, invalid input or metadata, refused callback URL, or an Idempotency-Key reused with another body.',
     ),
-    429: problemResponse('MAX_ACTIVE_JOBS_PER_OWNER jobs are already queued or running.', { 'Retry-After': RETRY_AFTER }),
+    429: problemResponse('MAX_ACTIVE_JOBS_PER_OWNER jobs are already queued or running.', {
+      'Retry-After': RETRY_AFTER,
+    }),
   },
 });
 
 /** Holds until the job is terminal or `seconds` pass; returns the job as it is then. */
-async function waitForTerminal(deps: AppDeps, ownerId: string, row: JobRow, seconds: number, signal: AbortSignal) {
+async function waitForTerminal(
+  deps: AppDeps,
+  ownerId: string,
+  row: JobRow,
+  seconds: number,
+  signal: AbortSignal,
+) {
   const deadline = Date.now() + seconds * 1000;
   let current = row;
   while (!isTerminal(current.status) && Date.now() < deadline && !signal.aborted) {
@@ -95,7 +106,10 @@ export function registerSubmitJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
     const body = c.req.valid('json');
     const key = c.req.header('idempotency-key');
     if (key !== undefined && !isValidIdempotencyKey(key)) {
-      throw new ProblemError('invalid-header', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
+      throw new ProblemError(
+        'invalid-header',
+        'Idempotency-Key must be 1 to 255 printable ASCII characters.',
+      );
     }
     const outcome = await submitJob(
       {
@@ -114,17 +128,24 @@ export function registerSubmitJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
     );
     switch (outcome.kind) {
       case 'unknown-type':
-        throw new ProblemError('unknown-job-type', `No job type named "${outcome.type}". See GET /v1/job-types.`, {
-          errors: [{ pointer: '/type', detail: 'unknown job type' }],
-        });
+        throw new ProblemError(
+          'unknown-job-type',
+          `No job type named "${outcome.type}". See GET /v1/job-types.`,
+          {
+            errors: [{ pointer: '/type', detail: 'unknown job type' }],
+          },
+        );
       case 'invalid-input':
-        throw validationFailed(outcome.errors, 'The input does not match the job type\'s schema.');
+        throw validationFailed(outcome.errors, "The input does not match the job type's schema.");
       case 'callback-refused':
         throw new ProblemError('callback-url-refused', `callback_url refused: ${outcome.reason}`, {
           errors: [{ pointer: '/callback_url', detail: outcome.reason }],
         });
       case 'idempotency-mismatch':
-        throw new ProblemError('idempotency-key-reused', 'This Idempotency-Key was used with a different request body.');
+        throw new ProblemError(
+          'idempotency-key-reused',
+          'This Idempotency-Key was used with a different request body.',
+        );
       case 'idempotency-in-progress':
         throw new ProblemError(
           'idempotency-in-progress',
@@ -141,7 +162,8 @@ export function registerSubmitJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
         );
     }
     if (outcome.kind === 'created') deps.metrics.jobsSubmitted.inc({ type: outcome.job.type });
-    const extra: Record<string, string> = outcome.kind === 'replayed' ? { 'Idempotent-Replayed': 'true' } : {};
+    const extra: Record<string, string> =
+      outcome.kind === 'replayed' ? { 'Idempotent-Replayed': 'true' } : {};
     const wait = parsePreferWait(c.req.header('prefer'));
     let job = outcome.job;
     if (wait !== undefined) {

@@ -1,0 +1,32 @@
+// Job types that exist only in tests: they fail, retry, overrun their timeout on purpose.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { defineJob } from '../../src/job-types/define-job-type';
+
+/** Fails its first `fail_times` attempts, then succeeds; retried up to 3 times. */
+export const flakyJob = defineJob({
+  type: 'test.flaky',
+  description: 'Fails the first fail_times attempts.',
+  input: z.object({ fail_times: z.number().int().min(0) }),
+  output: z.object({ attempt: z.number().int() }),
+  retry: { limit: 3, delaySeconds: 0 },
+  async handler(input, ctx) {
+    if (ctx.attempt <= input.fail_times) throw new Error(`planned failure ${ctx.attempt}`);
+    return { attempt: ctx.attempt };
+  },
+});
+
+/** Sleeps `ms` ignoring its AbortSignal; its timeout is 1 s. */
+export const overrunJob = defineJob({
+  type: 'test.overrun',
+  description: 'Ignores its signal and overruns a 1 s timeout.',
+  input: z.object({ ms: z.number().int().min(0) }),
+  output: z.object({ done: z.boolean() }),
+  timeoutSeconds: 1,
+  async handler(input) {
+    await sleep(input.ms);
+    return { done: true };
+  },
+});
+
+export const testJobTypes = [flakyJob, overrunJob];

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Each file gets its own database, so files run in parallel; 2 cores → a few forks.
+    pool: 'forks',
+    maxWorkers: 4,
+  },
+});
