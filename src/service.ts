@@ -13,7 +13,9 @@ import { JobFeed } from './jobs/job-feed';
 import type { TerminalHook } from './jobs/terminal-hooks';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
+import { startLostJobRescuer } from './worker/lost-job-rescuer';
 import { createBoss, ensureQueues } from './worker/queue';
+import { startRetentionSweeper } from './worker/retention-sweeper';
 import { startWorkers, type Workers } from './worker/workers';
 
 export interface ServiceOptions {
@@ -77,7 +79,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     },
   };
 
+  const stopBackground: Array<() => void> = [];
   if (runsWorkers) {
+    stopBackground.push(
+      startRetentionSweeper(sql, config, log),
+      startLostJobRescuer(sql, terminalHooks, log),
+    );
     workers = await startWorkers({
       sql,
       boss,
@@ -111,6 +118,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         const s = server;
         await new Promise<void>((resolve) => s.close(() => resolve()));
       }
+      for (const stopTimer of stopBackground) stopTimer();
       // 2. stop the workers: running jobs get up to 20 s to finish, then go back to the queue
       await workers?.stop();
       await boss.stop({ graceful: true, timeout: 20_000 });

@@ -329,3 +329,38 @@ export async function releaseAttempt(db: Db, id: string, attempt: number): Promi
     select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
   return rows[0];
 }
+
+/**
+ * Jobs still queued or running here whose queue entry pg-boss has given up on (retries spent on
+ * crashed workers) or lost: the rescuer fails them so they do not stay "running" forever.
+ */
+export async function findLostJobs(db: Db, graceSeconds: number): Promise<{ id: string }[]> {
+  return db<{ id: string }[]>`
+    select j.id from jobs j
+    left join pgboss.job b on b.id = j.id::uuid and b.name = 'job.' || j.type
+    where j.status in ('queued', 'running')
+      and j.created_at < now() - make_interval(secs => ${graceSeconds})
+      and (b.id is null or (b.state in ('failed', 'completed', 'cancelled')
+                             and b.completed_on < now() - make_interval(secs => ${graceSeconds})))
+    limit 100`;
+}
+
+export async function failLostJob(
+  db: Db,
+  id: string,
+  error: Record<string, unknown>,
+): Promise<JobRow | undefined> {
+  const rows = await db<JobRow[]>`
+    with u as (
+      update jobs set status = 'failed', error = ${db.json(error as never)}, finished_at = now(), event_seq = event_seq + 1
+      where id = ${id} and status in ('queued', 'running')
+      returning *
+    ), o as (
+      update owners set active_jobs = active_jobs - 1 from u where owners.id = u.owner_id
+    ), e as (
+      insert into job_events (job_id, seq, kind, payload)
+      select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u
+    )
+    select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
+  return rows[0];
+}
