@@ -101,6 +101,13 @@ export async function insertJob(db: Db, job: NewJob, maxActive: number): Promise
   return rows[0];
 }
 
+// Job ids are UUIDs. Anything else cannot name a job, and (with a NUL, say) could not even be sent
+// to Postgres; it gets the same "not found" as a missing or foreign id.
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export function isWellFormedJobId(id: string): boolean {
+  return JOB_ID.test(id);
+}
+
 const liveJob = (db: Db, jobTtlSeconds: number) =>
   db`(finished_at is null or finished_at > now() - make_interval(secs => ${jobTtlSeconds}))`;
 
@@ -110,6 +117,7 @@ export async function findOwnedJob(
   id: string,
   jobTtlSeconds: number,
 ): Promise<JobRow | undefined> {
+  if (!isWellFormedJobId(id)) return undefined;
   const rows = await db<JobRow[]>`
     select ${db(STATUS_COLUMNS as unknown as string[])} from jobs
     where id = ${id} and owner_id = ${ownerId} and ${liveJob(db, jobTtlSeconds)}`;
@@ -122,6 +130,7 @@ export async function findOwnedJobResult(
   id: string,
   jobTtlSeconds: number,
 ): Promise<JobResultRow | undefined> {
+  if (!isWellFormedJobId(id)) return undefined;
   const rows = await db<JobResultRow[]>`
     select ${db(STATUS_COLUMNS as unknown as string[])}, output, artifact, artifact_content_type from jobs
     where id = ${id} and owner_id = ${ownerId} and ${liveJob(db, jobTtlSeconds)}`;
@@ -276,6 +285,7 @@ export async function cancelOwnedJob(
   canceledError: Record<string, unknown>,
   jobTtlSeconds: number,
 ): Promise<CancelOutcome> {
+  if (!isWellFormedJobId(id)) return { kind: 'missing' };
   const rows = await db<(JobRow & { was: string })[]>`
     with u as (
       update jobs set
