@@ -43,7 +43,13 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   for (const type of deps.registry.values()) {
     await deps.boss.work<{ job_id: string }>(
       queueNameOf(type.type),
-      { batchSize: 1, localConcurrency: deps.concurrency, pollingIntervalSeconds: 2 },
+      {
+        batchSize: 1,
+        localConcurrency: deps.concurrency,
+        pollingIntervalSeconds: 2,
+        // Retries and delayed jobs are not announced over NOTIFY, so the poll is what finds them.
+        notifyPollingIntervalSeconds: 2,
+      },
       async ([job]) => {
         if (job) await runAttempt(attemptDeps, type, job);
       },

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
-const MALFORMED = ["not-a-uuid", "'; drop table jobs; --", '%00', 'x'.repeat(300), '..%2F..%2Fadmin'];
+const MALFORMED = ['not-a-uuid', "'; drop table jobs; --", '%00', 'x'.repeat(300), '..%2F..%2Fadmin'];
 
 async function snapshot(res: Response) {
   return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
@@ -61,7 +61,7 @@ describe.each(jobScopedRoutes)('$name', (route) => {
 });
 
 describe('lists', () => {
-  it('lists only the owner\'s jobs', async () => {
+  it("lists only the owner's jobs", async () => {
     const list = await (await alice.fetch('/v1/jobs?limit=100')).json();
     expect(list.data.map((j: { id: string }) => j.id)).toEqual([aliceJob]);
   });

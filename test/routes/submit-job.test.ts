@@ -31,7 +31,9 @@ async function expectProblem(res: Response, status: number, pointer?: string) {
 }
 
 async function jobCount(owner: TestOwner) {
-  const rows = await svc.sql<{ n: number }[]>`select count(*)::int as n from jobs where owner_id = ${owner.ownerId}`;
+  const rows = await svc.sql<
+    { n: number }[]
+  >`select count(*)::int as n from jobs where owner_id = ${owner.ownerId}`;
   return rows[0]?.n;
 }
 
@@ -43,27 +45,94 @@ describe('POST /v1/jobs rejects bad requests with a problem and changes nothing'
     ['a JSON string', '"demo.sleep"', {}, 422],
     ['a missing type', '{"input": {}}', {}, 422, '/type'],
     ['an unknown type', '{"type": "no.such", "input": {}}', {}, 422, '/type'],
-    ['input of the wrong types', '{"type": "demo.sleep", "input": {"duration_ms": "soon"}}', {}, 422, '/input/duration_ms'],
-    ['input out of range', '{"type": "demo.sleep", "input": {"duration_ms": 1, "steps": 0}}', {}, 422, '/input/steps'],
-    ['a NUL character in a string', '{"type": "demo.sleep", "input": {"duration_ms": 1, "output": "a\\u0000b"}}', {}, 422, '/input/output'],
-    ['a lone surrogate', '{"type": "demo.sleep", "input": {"duration_ms": 1, "output": "\\ud800"}}', {}, 422, '/input/output'],
-    ['JSON nested 65 deep', `{"type":"demo.sleep","input":{"duration_ms":1,"output":${'['.repeat(63)}${']'.repeat(63)}}}`, {}, 400],
-    ['a body over MAX_BODY_BYTES', JSON.stringify({ type: 'demo.sleep', input: { duration_ms: 1, output: 'x'.repeat(5000) } }), {}, 413],
+    [
+      'input of the wrong types',
+      '{"type": "demo.sleep", "input": {"duration_ms": "soon"}}',
+      {},
+      422,
+      '/input/duration_ms',
+    ],
+    [
+      'input out of range',
+      '{"type": "demo.sleep", "input": {"duration_ms": 1, "steps": 0}}',
+      {},
+      422,
+      '/input/steps',
+    ],
+    [
+      'a NUL character in a string',
+      '{"type": "demo.sleep", "input": {"duration_ms": 1, "output": "a\\u0000b"}}',
+      {},
+      422,
+      '/input/output',
+    ],
+    [
+      'a lone surrogate',
+      '{"type": "demo.sleep", "input": {"duration_ms": 1, "output": "\\ud800"}}',
+      {},
+      422,
+      '/input/output',
+    ],
+    [
+      'JSON nested 65 deep',
+      `{"type":"demo.sleep","input":{"duration_ms":1,"output":${'['.repeat(63)}${']'.repeat(63)}}}`,
+      {},
+      400,
+    ],
+    [
+      'a body over MAX_BODY_BYTES',
+      JSON.stringify({ type: 'demo.sleep', input: { duration_ms: 1, output: 'x'.repeat(5000) } }),
+      {},
+      413,
+    ],
     ['the wrong content type', JSON.stringify(sleepJob()), { 'content-type': 'text/plain' }, 415],
     ['no content type', JSON.stringify(sleepJob()), { 'content-type': '' }, 415],
-    ['too many metadata keys', JSON.stringify({ ...sleepJob(), metadata: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) }), {}, 422, '/metadata'],
-    ['a metadata value over 500 characters', JSON.stringify({ ...sleepJob(), metadata: { a: 'x'.repeat(501) } }), {}, 422, '/metadata/a'],
-    ['a metadata value that is not a string', JSON.stringify({ ...sleepJob(), metadata: { a: 1 } }), {}, 422, '/metadata/a'],
-    ['a non-https callback URL', JSON.stringify({ ...sleepJob(), callback_url: 'ftp://example.com/x' }), {}, 422, '/callback_url'],
+    [
+      'too many metadata keys',
+      JSON.stringify({
+        ...sleepJob(),
+        metadata: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])),
+      }),
+      {},
+      422,
+      '/metadata',
+    ],
+    [
+      'a metadata value over 500 characters',
+      JSON.stringify({ ...sleepJob(), metadata: { a: 'x'.repeat(501) } }),
+      {},
+      422,
+      '/metadata/a',
+    ],
+    [
+      'a metadata value that is not a string',
+      JSON.stringify({ ...sleepJob(), metadata: { a: 1 } }),
+      {},
+      422,
+      '/metadata/a',
+    ],
+    [
+      'a non-https callback URL',
+      JSON.stringify({ ...sleepJob(), callback_url: 'ftp://example.com/x' }),
+      {},
+      422,
+      '/callback_url',
+    ],
     ['an empty Idempotency-Key', JSON.stringify(sleepJob()), { 'idempotency-key': '' }, 400],
-    ['an Idempotency-Key over 255 characters', JSON.stringify(sleepJob()), { 'idempotency-key': 'k'.repeat(256) }, 400],
+    [
+      'an Idempotency-Key over 255 characters',
+      JSON.stringify(sleepJob()),
+      { 'idempotency-key': 'k'.repeat(256) },
+      400,
+    ],
   ];
   it.each(cases)('%s', async (_name, body, headers, status, pointer) => {
     const owner = await svc.newOwner();
     const contentType = headers['content-type'];
-    const sent = contentType === ''
-      ? await owner.fetch('/v1/jobs', { method: 'POST', body })
-      : await post(owner, body, headers);
+    const sent =
+      contentType === ''
+        ? await owner.fetch('/v1/jobs', { method: 'POST', body })
+        : await post(owner, body, headers);
     await expectProblem(sent, status, pointer);
     expect(await jobCount(owner)).toBe(0);
     // the process keeps serving
@@ -72,10 +141,14 @@ describe('POST /v1/jobs rejects bad requests with a problem and changes nothing'
 
   it('keeps unicode in input and metadata as given', async () => {
     const owner = await svc.newOwner();
-    const output = { text: 'zaŻółć gęślą jaźń — 日本語 🚀', nested: { 'clé': ['✓'] } };
-    const res = await post(owner, JSON.stringify({ ...sleepJob(), input: { duration_ms: 0, output }, metadata: { 'ключ': 'значение 🚀' } }), { prefer: 'wait=10' });
+    const output = { text: 'zaŻółć gęślą jaźń — 日本語 🚀', nested: { clé: ['✓'] } };
+    const res = await post(
+      owner,
+      JSON.stringify({ ...sleepJob(), input: { duration_ms: 0, output }, metadata: { ключ: 'значение 🚀' } }),
+      { prefer: 'wait=10' },
+    );
     expect(res.status).toBe(303);
-    expect(JobSchema.parse(await res.json()).metadata).toEqual({ 'ключ': 'значение 🚀' });
+    expect(JobSchema.parse(await res.json()).metadata).toEqual({ ключ: 'значение 🚀' });
     const result = await owner.fetch(new URL(res.headers.get('location') ?? '', svc.url).pathname);
     expect((await result.json()).output).toEqual(output);
   });
@@ -96,12 +169,16 @@ describe('POST /v1/jobs rejects bad requests with a problem and changes nothing'
 describe('Idempotency-Key', () => {
   it('replays the same job for the same key and the same JSON value', async () => {
     const owner = await svc.newOwner();
-    const first = await post(owner, '{"type":"demo.sleep","input":{"duration_ms":0,"steps":2}}', { 'idempotency-key': 'order-1' });
+    const first = await post(owner, '{"type":"demo.sleep","input":{"duration_ms":0,"steps":2}}', {
+      'idempotency-key': 'order-1',
+    });
     expect(first.status).toBe(202);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     const job = JobSchema.parse(await first.json());
     // same JSON value, other key order and whitespace
-    const again = await post(owner, '{ "input": { "steps": 2, "duration_ms": 0 }, "type": "demo.sleep" }', { 'idempotency-key': 'order-1' });
+    const again = await post(owner, '{ "input": { "steps": 2, "duration_ms": 0 }, "type": "demo.sleep" }', {
+      'idempotency-key': 'order-1',
+    });
     expect(again.status).toBe(202);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.headers.get('location')).toBe(`/v1/jobs/${job.id}`);
@@ -119,8 +196,12 @@ describe('Idempotency-Key', () => {
   it('scopes keys to the owner', async () => {
     const a = await svc.newOwner();
     const b = await svc.newOwner();
-    const ja = JobSchema.parse(await (await post(a, JSON.stringify(sleepJob()), { 'idempotency-key': 'same' })).json());
-    const jb = JobSchema.parse(await (await post(b, JSON.stringify(sleepJob()), { 'idempotency-key': 'same' })).json());
+    const ja = JobSchema.parse(
+      await (await post(a, JSON.stringify(sleepJob()), { 'idempotency-key': 'same' })).json(),
+    );
+    const jb = JobSchema.parse(
+      await (await post(b, JSON.stringify(sleepJob()), { 'idempotency-key': 'same' })).json(),
+    );
     expect(ja.id).not.toBe(jb.id);
   });
 
@@ -147,7 +228,8 @@ describe('the per-owner active-job cap', () => {
   it('answers 429 with Retry-After at MAX_ACTIVE_JOBS_PER_OWNER and does not count replays', async () => {
     const owner = await svc.newOwner();
     const long = JSON.stringify(sleepJob(30_000));
-    for (let i = 0; i < 3; i++) expect((await post(owner, long, { 'idempotency-key': `cap-${i}` })).status).toBe(202);
+    for (let i = 0; i < 3; i++)
+      expect((await post(owner, long, { 'idempotency-key': `cap-${i}` })).status).toBe(202);
     const over = await post(owner, long);
     await expectProblem(over, 429);
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -167,7 +249,9 @@ describe('the per-owner active-job cap', () => {
     for (const j of (await (await owner.fetch('/v1/jobs?limit=100')).json()).data) {
       await owner.fetch(`/v1/jobs/${j.id}/cancel`, { method: 'POST' });
     }
-    await other.fetch(`/v1/jobs/${(await (await other.fetch('/v1/jobs')).json()).data[0].id}/cancel`, { method: 'POST' });
+    await other.fetch(`/v1/jobs/${(await (await other.fetch('/v1/jobs')).json()).data[0].id}/cancel`, {
+      method: 'POST',
+    });
   });
 });
 
@@ -182,9 +266,13 @@ describe('Prefer: wait on submit', () => {
 
   it('answers 200 with the error when the job fails within the wait', async () => {
     const owner = await svc.newOwner();
-    const res = await post(owner, JSON.stringify({ type: 'demo.sleep', input: { duration_ms: 0, fail_with: 'boom' } }), {
-      prefer: 'wait=10',
-    });
+    const res = await post(
+      owner,
+      JSON.stringify({ type: 'demo.sleep', input: { duration_ms: 0, fail_with: 'boom' } }),
+      {
+        prefer: 'wait=10',
+      },
+    );
     expect(res.status).toBe(200);
     const job = JobSchema.parse(await res.json());
     expect(job.status).toBe('failed');
