@@ -10,11 +10,15 @@ import { type RunningService, startService } from '../../src/service';
 import { createTestDatabase } from './database';
 import { testJobTypes } from './test-job-types';
 
+/** A Response whose json() is loosely typed: tests assert on its shape, or parse it with a schema. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read JSON bodies and assert on them
+export type TestResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
 export interface TestOwner {
   ownerId: string;
   key: string;
   /** fetch against the service with this owner's key; never follows redirects. */
-  fetch(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  fetch(path: string, init?: RequestInit & { json?: unknown }): Promise<TestResponse>;
 }
 
 export interface TestService {
@@ -37,7 +41,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 }
 
 export function authedFetch(baseUrl: string, key: string) {
-  return (path: string, init: RequestInit & { json?: unknown } = {}) => {
+  return (path: string, init: RequestInit & { json?: unknown } = {}): Promise<TestResponse> => {
     const headers = new Headers(init.headers);
     if (!headers.has('authorization')) headers.set('authorization', `Bearer ${key}`);
     let body = init.body;
