@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { Sql } from './db/client';
 import type { JobTypeRegistry } from './job-types/registry';
 import type { JobFeed } from './jobs/job-feed';
+import type { SubmitBatcher } from './jobs/submit-batcher';
 import type { TerminalHook } from './jobs/terminal-hooks';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
@@ -22,6 +23,7 @@ export interface AppDeps {
   log: Logger;
   metrics: Metrics;
   terminalHooks: readonly TerminalHook[];
+  submitBatcher?: SubmitBatcher;
   checkCallbackUrl(url: string): Promise<string | undefined>;
   readiness(): Promise<Readiness>;
 }

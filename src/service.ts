@@ -10,6 +10,7 @@ import { countAppliedMigrations, expectedMigrationCount, migrateDatabase } from 
 import type { AnyJobType } from './job-types/define-job-type';
 import { createRegistry } from './job-types/registry';
 import { JobFeed } from './jobs/job-feed';
+import { SubmitBatcher } from './jobs/submit-batcher';
 import type { TerminalHook } from './jobs/terminal-hooks';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
@@ -58,6 +59,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     log,
     metrics,
     terminalHooks,
+    submitBatcher: new SubmitBatcher(sql, boss, config.MAX_ACTIVE_JOBS_PER_OWNER),
     checkCallbackUrl: async (url) => {
       try {
         const parsed = new URL(url);

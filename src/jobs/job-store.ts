@@ -374,3 +374,52 @@ export async function failLostJob(
     select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
   return rows[0];
 }
+
+/**
+ * Takes up to `wanted[owner]` slots of each owner's active-job cap, locking the owners' rows in id
+ * order (so concurrent batches cannot deadlock). Returns the slots granted per owner.
+ */
+export async function takeCapSlots(
+  db: Db,
+  wanted: Map<string, number>,
+  maxActive: number,
+): Promise<Map<string, number>> {
+  const ids = [...wanted.keys()].sort();
+  const rows = await db<{ id: string; active_jobs: number }[]>`
+    select id, active_jobs from owners where id = any(${ids}) order by id for update`;
+  const granted = new Map<string, number>();
+  for (const row of rows) {
+    const n = Math.max(0, Math.min(wanted.get(row.id) ?? 0, maxActive - row.active_jobs));
+    if (n > 0) granted.set(row.id, n);
+  }
+  if (granted.size > 0) {
+    await db`
+      update owners set active_jobs = active_jobs + g.n
+      from unnest(${[...granted.keys()]}::text[], ${[...granted.values()]}::int[]) as g(id, n)
+      where owners.id = g.id`;
+  }
+  return granted;
+}
+
+/** Inserts many queued jobs and their first events in one statement (slots already taken). */
+export async function insertJobs(db: Db, jobs: NewJob[]): Promise<JobRow[]> {
+  if (jobs.length === 0) return [];
+  return db<JobRow[]>`
+    with input as (
+      select * from unnest(
+        ${jobs.map((j) => j.id)}::text[], ${jobs.map((j) => j.ownerId)}::text[], ${jobs.map((j) => j.type)}::text[],
+        ${jobs.map((j) => JSON.stringify(j.input))}::text[], ${jobs.map((j) => JSON.stringify(j.metadata))}::text[],
+        ${jobs.map((j) => j.callbackUrl)}::text[], ${jobs.map((j) => j.maxAttempts)}::int[]
+      ) as t(id, owner_id, type, input, metadata, callback_url, max_attempts)
+    ), j as (
+      insert into jobs (id, owner_id, type, input, metadata, callback_url, callback_status, max_attempts, event_seq)
+      select id, owner_id, type, input::jsonb, metadata::jsonb, callback_url,
+             case when callback_url is null then null else 'pending' end, max_attempts, 1
+      from input
+      returning *
+    ), e as (
+      insert into job_events (job_id, seq, kind, payload)
+      select j.id, 1, 'status', to_jsonb(j) - 'input' - 'output' - 'artifact' from j
+    )
+    select ${db(STATUS_COLUMNS as unknown as string[])} from j`;
+}

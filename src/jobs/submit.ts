@@ -15,6 +15,7 @@ import {
   tryLockIdempotencyKey,
 } from './idempotency';
 import { findOwnedJob, insertJob, type JobRow } from './job-store';
+import type { SubmitBatcher } from './submit-batcher';
 
 export interface SubmitRequest {
   type: string;
@@ -40,6 +41,8 @@ export interface SubmitDeps {
   maxActiveJobsPerOwner: number;
   idempotencyTtlSeconds: number;
   jobTtlSeconds: number;
+  /** Group commit for requests without an Idempotency-Key (optional: without it, one transaction each). */
+  batcher?: SubmitBatcher | undefined;
   /** Returns why a callback URL is refused, or undefined when it is acceptable. */
   checkCallbackUrl(url: string): Promise<string | undefined>;
 }
@@ -63,6 +66,20 @@ export async function submitJob(
 
   const requestHash = idempotencyKey ? hashRequestBody(requestBody) : '';
   const maxAttempts = 1 + (jobType.retry?.limit ?? 0);
+  if (!idempotencyKey && deps.batcher) {
+    // The common case goes through group commit; keyed requests keep the one-transaction path,
+    // whose advisory lock gives the exact 409-while-in-progress semantics.
+    const outcome = await deps.batcher.submit({
+      id: randomUUID(),
+      ownerId,
+      type: jobType.type,
+      input: parsed.data,
+      metadata: request.metadata ?? {},
+      callbackUrl: request.callback_url ?? null,
+      maxAttempts,
+    });
+    return outcome.kind === 'created' ? outcome : { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
+  }
   return deps.sql.begin(async (tx): Promise<SubmitOutcome> => {
     if (idempotencyKey) {
       if (!(await tryLockIdempotencyKey(tx, ownerId, idempotencyKey)))

@@ -120,6 +120,7 @@ export function registerSubmitJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
         idempotencyTtlSeconds: deps.config.IDEMPOTENCY_TTL_SECONDS,
         jobTtlSeconds: deps.config.JOB_TTL_SECONDS,
         checkCallbackUrl: deps.checkCallbackUrl,
+        batcher: deps.submitBatcher,
       },
       ownerId,
       body,

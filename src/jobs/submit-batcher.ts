@@ -1,0 +1,114 @@
+// Group commit for submissions: requests that arrive while a batch is being written are written
+// together in the next one — one transaction, multi-row inserts for the job rows, their events
+// and pg-boss's queue entries — and each is answered only after that commit. No artificial delay:
+// a lone request is written at once; batching happens only under load. The per-owner cap stays
+// exact (owner rows locked in the batch). If a batch fails, its requests are written one by one,
+// so a failing row never fails its neighbours.
+import type { PgBoss } from 'pg-boss';
+import type { Sql } from '../db/client';
+import { queueNameOf } from '../job-types/registry';
+import { bossDbOf } from '../worker/pg-boss-adapter';
+import { insertJob, insertJobs, type JobRow, type NewJob, takeCapSlots } from './job-store';
+
+const MAX_BATCH = 500;
+
+export type BatchOutcome = { kind: 'created'; job: JobRow } | { kind: 'capped' };
+
+interface Pending {
+  job: NewJob;
+  resolve(outcome: BatchOutcome): void;
+  reject(error: unknown): void;
+}
+
+export class SubmitBatcher {
+  readonly #sql: Sql;
+  readonly #boss: PgBoss;
+  readonly #maxActive: number;
+  #queue: Pending[] = [];
+  #writing = false;
+
+  constructor(sql: Sql, boss: PgBoss, maxActivePerOwner: number) {
+    this.#sql = sql;
+    this.#boss = boss;
+    this.#maxActive = maxActivePerOwner;
+  }
+
+  submit(job: NewJob): Promise<BatchOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ job, resolve, reject });
+      if (!this.#writing) {
+        this.#writing = true;
+        // Let requests parsed in this same turn of the event loop join the first batch.
+        setImmediate(() => void this.#drain());
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      try {
+        await this.#writeBatch(batch);
+      } catch {
+        await Promise.all(batch.map((p) => this.#writeOne(p)));
+      }
+    }
+    this.#writing = false;
+  }
+
+  async #writeBatch(batch: Pending[]): Promise<void> {
+    const outcomes = await this.#sql.begin(async (tx) => {
+      const wanted = new Map<string, number>();
+      for (const p of batch) wanted.set(p.job.ownerId, (wanted.get(p.job.ownerId) ?? 0) + 1);
+      const granted = await takeCapSlots(tx, wanted, this.#maxActive);
+      // Slots go to requests in arrival order; the rest of an owner's requests are capped.
+      const accepted = batch.filter((p) => {
+        const left = granted.get(p.job.ownerId) ?? 0;
+        if (left === 0) return false;
+        granted.set(p.job.ownerId, left - 1);
+        return true;
+      });
+      const rows = await insertJobs(
+        tx,
+        accepted.map((p) => p.job),
+      );
+      const byQueue = new Map<string, string[]>();
+      for (const p of accepted) {
+        const queue = queueNameOf(p.job.type);
+        byQueue.set(queue, [...(byQueue.get(queue) ?? []), p.job.id]);
+      }
+      for (const [queue, ids] of byQueue) {
+        await this.#boss.insert(
+          queue,
+          ids.map((id) => ({ id, data: { job_id: id } })),
+          { db: bossDbOf(tx) },
+        );
+      }
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return batch.map((p): BatchOutcome => {
+        const job = byId.get(p.job.id);
+        return job ? { kind: 'created', job } : { kind: 'capped' };
+      });
+    });
+    batch.forEach((p, i) => p.resolve(outcomes[i] ?? { kind: 'capped' }));
+  }
+
+  /** The one-request path, used when a batch failed: each request succeeds or fails alone. */
+  async #writeOne(p: Pending): Promise<void> {
+    try {
+      const outcome = await this.#sql.begin(async (tx): Promise<BatchOutcome> => {
+        const job = await insertJob(tx, p.job, this.#maxActive);
+        if (!job) return { kind: 'capped' };
+        await this.#boss.send(
+          queueNameOf(p.job.type),
+          { job_id: p.job.id },
+          { id: p.job.id, db: bossDbOf(tx) },
+        );
+        return { kind: 'created', job };
+      });
+      p.resolve(outcome);
+    } catch (error) {
+      p.reject(error);
+    }
+  }
+}

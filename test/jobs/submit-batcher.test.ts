@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NewJob } from '../../src/jobs/job-store';
+import { SubmitBatcher } from '../../src/jobs/submit-batcher';
+import { startTestService, type TestService } from '../support/test-service';
+
+let svc: TestService;
+beforeAll(async () => {
+  // ROLE=api: no workers, so accepted jobs stay queued and hold their slots.
+  svc = await startTestService({ ROLE: 'api' });
+});
+afterAll(async () => {
+  await svc?.stop();
+});
+
+const newJob = (ownerId: string): NewJob => ({
+  id: randomUUID(),
+  ownerId,
+  type: 'demo.sleep',
+  input: { duration_ms: 0, steps: 1 },
+  metadata: {},
+  callbackUrl: null,
+  maxAttempts: 1,
+});
+
+describe('SubmitBatcher (group commit)', () => {
+  it("writes concurrent submissions in shared transactions, keeping each owner's cap exact", async () => {
+    const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 25);
+    const a = await svc.newOwner();
+    const b = await svc.newOwner();
+    const outcomes = await Promise.all([
+      ...Array.from({ length: 40 }, () => batcher.submit(newJob(a.ownerId))),
+      ...Array.from({ length: 10 }, () => batcher.submit(newJob(b.ownerId))),
+    ]);
+    const created = outcomes.filter((o) => o.kind === 'created');
+    expect(outcomes.slice(0, 40).filter((o) => o.kind === 'created')).toHaveLength(25);
+    expect(outcomes.slice(40).every((o) => o.kind === 'created')).toBe(true);
+    const [counts] = await svc.sql`
+      select (select active_jobs from owners where id = ${a.ownerId}) as a,
+             (select count(*)::int from jobs where owner_id = ${a.ownerId}) as a_rows,
+             (select count(*)::int from pgboss.job where id = any(${created.map((o) => (o.kind === 'created' ? o.job.id : ''))}::uuid[])) as queued`;
+    expect(counts).toMatchObject({ a: 25, a_rows: 25, queued: 35 });
+    // every job has its first event
+    const [events] =
+      await svc.sql`select count(*)::int as n from job_events where job_id in (select id from jobs where owner_id = ${b.ownerId})`;
+    expect(events?.n).toBe(10);
+  });
+
+  it("does not fail a batch's other requests when one row fails", async () => {
+    const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 1000);
+    const owner = await svc.newOwner();
+    const clash = newJob(owner.ownerId);
+    const results = await Promise.allSettled([
+      batcher.submit(newJob(owner.ownerId)),
+      batcher.submit(clash),
+      batcher.submit({ ...newJob(owner.ownerId), id: clash.id }), // a duplicate primary key fails the batch
+      batcher.submit(newJob(owner.ownerId)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const [row] = await svc.sql`
+      select count(*)::int as jobs, (select active_jobs from owners where id = ${owner.ownerId}) as active
+      from jobs where owner_id = ${owner.ownerId}`;
+    expect(row).toMatchObject({ jobs: 3, active: 3 });
+  });
+
+  it('gives an owner without a cap row no slots', async () => {
+    const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 1000);
+    expect(await batcher.submit(newJob('no_such_owner'))).toEqual({ kind: 'capped' });
+  });
+
+  it('answers each submission through the HTTP route after its commit', async () => {
+    const owner = await svc.newOwner();
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, () =>
+        owner.fetch('/v1/jobs', { method: 'POST', json: { type: 'demo.sleep', input: { duration_ms: 0 } } }),
+      ),
+    );
+    expect(answers.every((r) => r.status === 202)).toBe(true);
+    const ids = await Promise.all(answers.map(async (r) => (await r.json()).id as string));
+    const rows = await svc.sql`select id from jobs where id = any(${ids})`;
+    expect(rows).toHaveLength(60);
+  });
+});
