@@ -18,6 +18,7 @@ interface Operation {
   template: string;
   pattern: RegExp;
   params: number;
+  responses: Record<string, Json>;
 }
 
 type Json = Record<string, unknown>;
@@ -31,7 +32,7 @@ export function createConformanceChecker(document: OpenApiDocument) {
   const ajv = createJsonSchemaValidator(document, DOC_ID);
   const operations: Operation[] = [];
   for (const [template, item] of Object.entries(document.paths ?? {})) {
-    for (const method of Object.keys(item ?? {})) {
+    for (const [method, operation] of Object.entries((item ?? {}) as Record<string, Json>)) {
       if (!['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].includes(method)) continue;
       const source = template
         .split(/(\{[^}]+\})/)
@@ -42,6 +43,7 @@ export function createConformanceChecker(document: OpenApiDocument) {
         template,
         pattern: new RegExp(`^${source}$`),
         params: (template.match(/\{/g) ?? []).length,
+        responses: (operation.responses ?? {}) as Record<string, Json>,
       });
     }
   }
@@ -69,8 +71,7 @@ export function createConformanceChecker(document: OpenApiDocument) {
       return r.status === 404 && isProblem ? [] : [`${what}: no operation in the document`];
     }
     const opPointer = `/paths/${escapePointer(op.template)}/${op.method.toLowerCase()}`;
-    const responses = (document.paths?.[op.template] as Json)[op.method.toLowerCase()] as Json;
-    const declared = responses.responses as Record<string, Json>;
+    const declared = op.responses;
     const statusKey = [String(r.status), `${String(r.status)[0]}XX`, 'default'].find((k) => k in declared);
     if (!statusKey) return [`${what}: status not declared for ${op.method} ${op.template}`];
     const response = declared[statusKey] as Json;
