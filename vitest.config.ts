@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    // Every answer a test gets from a test service is checked against the OpenAPI document.
+    setupFiles: ['test/support/conformance-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Each file gets its own database, so files run in parallel; 2 cores → a few forks.

@@ -7,7 +7,10 @@ import { requireAdminToken, requireApiKey } from './http/auth';
 import { jsonBody } from './http/json-body';
 import { ProblemError, problem, toFieldErrors } from './http/problem';
 import { createErrorHandler, problemJson } from './http/problem-response';
-import { registerAdminApiKeys } from './routes/admin-api-keys';
+import { callbackWebhook } from './openapi/callback-webhook';
+import { createOpenApiDocument } from './openapi/document-config';
+import { getApiReferenceRoute, getOpenApiDocumentRoute } from './openapi/service-document-routes';
+import { createApiKeyRoute, registerAdminApiKeys, revokeApiKeyRoute } from './routes/admin-api-keys';
 import { registerCancelJob } from './routes/jobs/cancel-job';
 import { registerGetJob } from './routes/jobs/get-job';
 import { registerGetJobResult } from './routes/jobs/get-job-result';
@@ -16,13 +19,7 @@ import { registerSubmitJob } from './routes/jobs/submit-job';
 import { registerListJobTypes } from './routes/list-job-types';
 import { registerServiceRoutes } from './routes/service';
 
-export const OPENAPI_INFO = {
-  title: 'Async Jobs API',
-  version: '1.0.0',
-  description:
-    'Asynchronous request-reply: submit work, get 202 with a status URL, poll it (or follow it over SSE / WebSocket), and get a 303 to the result; optional signed callbacks (Standard Webhooks).',
-  license: { name: 'MIT', identifier: 'MIT' },
-};
+export { OPENAPI_INFO } from './openapi/document-config';
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({
@@ -69,6 +66,12 @@ export function createApp(deps: AppDeps) {
   registerListJobs(app, deps);
   registerListJobTypes(app, deps);
   if (adminToken) registerAdminApiKeys(app, deps);
+  else {
+    // Disabled admin API: its paths answer 404 (notFound), but stay in the document so that it
+    // does not depend on the environment (the committed openapi.json and the SDK are built from it).
+    app.openAPIRegistry.registerPath(createApiKeyRoute);
+    app.openAPIRegistry.registerPath(revokeApiKeyRoute);
+  }
   registerServiceRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -81,12 +84,14 @@ export function createApp(deps: AppDeps) {
     scheme: 'bearer',
     description: 'The ADMIN_TOKEN the service was started with.',
   });
-  app.doc31('/openapi.json', (c) => ({
-    openapi: '3.1.0',
-    info: OPENAPI_INFO,
-    servers: [{ url: deps.config.PUBLIC_BASE_URL ?? new URL(c.req.url).origin, description: 'This service' }],
-    security: [{ bearerAuth: [] }],
-  }));
+  app.openAPIRegistry.registerWebhook(callbackWebhook);
+  app.openAPIRegistry.registerPath(getOpenApiDocumentRoute);
+  app.openAPIRegistry.registerPath(getApiReferenceRoute);
+  app.get('/openapi.json', (c) =>
+    c.json(
+      createOpenApiDocument(app, deps.registry, deps.config.PUBLIC_BASE_URL ?? new URL(c.req.url).origin),
+    ),
+  );
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Async Jobs API' }));
 
   app.notFound(() => problemJson(problem('not-found', 'No such route.')));

@@ -9,8 +9,8 @@ const JobTypeSchema = z
   .object({
     type: z.string(),
     description: z.string(),
-    input_schema: z.record(z.string(), z.json()),
-    output_schema: z.record(z.string(), z.json()),
+    input_schema: z.record(z.string(), z.unknown()),
+    output_schema: z.record(z.string(), z.unknown()),
     result_content_type: z.string(),
   })
   .openapi('JobType');

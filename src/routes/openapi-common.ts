@@ -4,15 +4,19 @@ import { ProblemSchema } from '../http/problem';
 
 export const PROBLEM_JSON = 'application/problem+json';
 
-export function problemResponse(
-  description: string,
-  headers?: Record<string, { description: string; schema: object }>,
-) {
+export function problemResponse(description: string, headers?: Record<string, HeaderObject>) {
   return {
     description,
     content: { [PROBLEM_JSON]: { schema: ProblemSchema } },
     ...(headers ? { headers } : {}),
   } as const;
+}
+
+type HeaderObject = { description: string; schema: object; required?: boolean };
+
+/** The same header, declared as always present on that response (conformance tests check it). */
+export function requiredHeader<H extends HeaderObject>(header: H): H & { required: true } {
+  return { ...header, required: true };
 }
 
 export const RETRY_AFTER = {
@@ -28,6 +32,10 @@ export const WWW_AUTHENTICATE = {
   description: 'RFC 6750 challenge: Bearer realm="async-jobs".',
   schema: { type: 'string' },
 } as const;
+export const IDEMPOTENT_REPLAYED = {
+  description: '`true` when this answers a replayed Idempotency-Key (nothing new was created).',
+  schema: { type: 'string', const: 'true' },
+} as const;
 export const PREFERENCE_APPLIED = {
   description: 'Echoes `wait=N` when the Prefer: wait preference was honoured (RFC 7240).',
   schema: { type: 'string' },
@@ -35,8 +43,16 @@ export const PREFERENCE_APPLIED = {
 
 export const authResponses = {
   401: problemResponse('Missing, malformed, unknown or revoked API key.', {
-    'WWW-Authenticate': WWW_AUTHENTICATE,
+    'WWW-Authenticate': requiredHeader(WWW_AUTHENTICATE),
   }),
+} as const;
+
+/**
+ * For routes that take no input a client could get wrong (health, metrics, the document): no
+ * particular 4xx is expected, but should one happen it is a problem+json like every other error.
+ */
+export const clientErrorResponse = {
+  '4XX': problemResponse('Not expected from this route; any client error is an RFC 9457 problem.'),
 } as const;
 
 export const jobNotFoundResponse = {
@@ -49,7 +65,7 @@ export const PreferHeaderSchema = z
   .string()
   .optional()
   .openapi({
-    param: { name: 'Prefer', in: 'header' },
+    param: { name: 'prefer', in: 'header' },
     description: 'RFC 7240 `wait=N`: hold the answer up to N seconds (N above 60 counts as 60).',
     example: 'wait=10',
   });

@@ -3,6 +3,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../app-deps';
 import type { AppEnv } from '../http/app-env';
+import { clientErrorResponse } from './openapi-common';
 
 const HealthSchema = z.object({ status: z.string() }).openapi('Health');
 const ReadinessSchema = z
@@ -16,7 +17,10 @@ export const healthzRoute = createRoute({
   tags: ['service'],
   summary: 'Liveness: the process is up',
   security: [],
-  responses: { 200: { description: 'Alive.', content: { 'application/json': { schema: HealthSchema } } } },
+  responses: {
+    200: { description: 'Alive.', content: { 'application/json': { schema: HealthSchema } } },
+    ...clientErrorResponse,
+  },
 });
 
 export const readyzRoute = createRoute({
@@ -28,6 +32,7 @@ export const readyzRoute = createRoute({
   security: [],
   responses: {
     200: { description: 'Ready.', content: { 'application/json': { schema: ReadinessSchema } } },
+    ...clientErrorResponse,
     503: { description: 'Not ready.', content: { 'application/json': { schema: ReadinessSchema } } },
   },
 });
@@ -44,6 +49,7 @@ export const metricsRoute = createRoute({
       description: 'Prometheus text exposition format.',
       content: { 'text/plain': { schema: z.string() } },
     },
+    ...clientErrorResponse,
   },
 });
 

@@ -8,6 +8,7 @@ import { builtInJobTypes } from '../../src/job-types/registry';
 import { createLogger } from '../../src/observability/logger';
 import { type RunningService, startService } from '../../src/service';
 import { createTestDatabase } from './database';
+import { registerServiceOrigin, unregisterServiceOrigin } from './service-origins';
 import { testJobTypes } from './test-job-types';
 
 /** A Response whose json() is loosely typed: tests assert on its shape, or parse it with a schema. */
@@ -67,6 +68,8 @@ export async function startTestService(
   });
   const url = service.url;
   if (!url) throw new Error('the test service has no HTTP server (ROLE=worker?)');
+  // Its answers are checked against the OpenAPI document (conformance-setup.ts).
+  registerServiceOrigin(url);
   const sql = createSql(databaseUrl, { max: 4 });
   return {
     url,
@@ -79,6 +82,7 @@ export async function startTestService(
       return { ownerId, key, fetch: authedFetch(url, key) };
     },
     async stop() {
+      unregisterServiceOrigin(url);
       await service.stop();
       await sql.end();
     },

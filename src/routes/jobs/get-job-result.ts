@@ -23,7 +23,7 @@ export const getJobResultRoute = createRoute({
       description: 'The result.',
       content: {
         'application/json': {
-          schema: z.json().openapi('JobOutput', { description: 'The output, per job type.' }),
+          schema: z.unknown().openapi('JobOutput', { description: 'The output, per job type.' }),
         },
         'text/csv': { schema: z.string() },
       },

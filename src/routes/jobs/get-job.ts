@@ -15,6 +15,7 @@ import {
   PREFERENCE_APPLIED,
   PreferHeaderSchema,
   RETRY_AFTER,
+  requiredHeader,
 } from '../openapi-common';
 import { answerWithJob } from './job-answer';
 import { JobIdParamsSchema, JobSchema } from './schemas';
@@ -36,7 +37,7 @@ export const getJobRoute = createRoute({
         .string()
         .optional()
         .openapi({
-          param: { name: 'If-None-Match', in: 'header' },
+          param: { name: 'if-none-match', in: 'header' },
           description: 'An ETag from an earlier answer.',
         }),
     }),
@@ -45,14 +46,31 @@ export const getJobRoute = createRoute({
     200: {
       description: 'The job, queued, running, failed or canceled.',
       content: { 'application/json': { schema: JobSchema } },
-      headers: { ETag: ETAG, 'Retry-After': RETRY_AFTER, 'Preference-Applied': PREFERENCE_APPLIED },
+      headers: {
+        ETag: requiredHeader(ETAG),
+        'Retry-After': { ...RETRY_AFTER, description: `${RETRY_AFTER.description} While queued or running.` },
+        'Preference-Applied': PREFERENCE_APPLIED,
+      },
     },
     303: {
       description: 'The job succeeded: its result is at Location.',
       content: { 'application/json': { schema: JobSchema } },
-      headers: { Location: LOCATION, ETag: ETAG, 'Preference-Applied': PREFERENCE_APPLIED },
+      headers: {
+        Location: requiredHeader(LOCATION),
+        ETag: requiredHeader(ETAG),
+        'Preference-Applied': PREFERENCE_APPLIED,
+      },
     },
-    304: { description: 'Not modified since the ETag given in If-None-Match.', headers: { ETag: ETAG } },
+    304: {
+      // RFC 9110 §15.4.5: a 304 repeats the headers a 200/303 would have carried.
+      description: 'Not modified since the ETag given in If-None-Match (no body).',
+      headers: {
+        ETag: requiredHeader(ETAG),
+        'Retry-After': RETRY_AFTER,
+        Location: { ...LOCATION, description: 'The result URL, when the job succeeded.' },
+        'Preference-Applied': PREFERENCE_APPLIED,
+      },
+    },
     ...authResponses,
     ...jobNotFoundResponse,
   },

@@ -62,7 +62,7 @@ export const SubmitJobRequestSchema = z
   .object({
     type: z.string().min(1).openapi({ example: 'demo.sleep' }),
     input: z
-      .record(z.string(), z.json())
+      .record(z.string(), z.unknown())
       .optional()
       .openapi({ example: { duration_ms: 5000, steps: 5 } }),
     callback_url: z

@@ -14,11 +14,13 @@ import {
   authResponses,
   BEARER_SECURITY,
   ETAG,
+  IDEMPOTENT_REPLAYED,
   LOCATION,
   PREFERENCE_APPLIED,
   PreferHeaderSchema,
   problemResponse,
   RETRY_AFTER,
+  requiredHeader,
 } from '../openapi-common';
 import { answerWithJob } from './job-answer';
 import { JobSchema, SubmitJobRequestSchema } from './schemas';
@@ -38,7 +40,7 @@ export const submitJobRoute = createRoute({
         .string()
         .optional()
         .openapi({
-          param: { name: 'Idempotency-Key', in: 'header' },
+          param: { name: 'idempotency-key', in: 'header' },
           description: "1–255 printable ASCII characters, scoped to your API key's owner, kept 24 h.",
         }),
       prefer: PreferHeaderSchema,
@@ -50,35 +52,43 @@ export const submitJobRoute = createRoute({
       description: 'Accepted: the job is queued.',
       content: { 'application/json': { schema: JobSchema } },
       headers: {
-        Location: LOCATION,
-        'Retry-After': RETRY_AFTER,
-        'Idempotent-Replayed': {
-          description: '`true` when this answers a replayed Idempotency-Key.',
-          schema: { type: 'string' },
-        },
+        Location: requiredHeader(LOCATION),
+        'Retry-After': requiredHeader(RETRY_AFTER),
+        'Idempotent-Replayed': IDEMPOTENT_REPLAYED,
         'Preference-Applied': PREFERENCE_APPLIED,
       },
     },
     200: {
       description: 'With Prefer: wait, the job failed or was canceled within the wait.',
       content: { 'application/json': { schema: JobSchema } },
-      headers: { ETag: ETAG, 'Preference-Applied': PREFERENCE_APPLIED },
+      headers: {
+        ETag: requiredHeader(ETAG),
+        'Preference-Applied': requiredHeader(PREFERENCE_APPLIED),
+        'Idempotent-Replayed': IDEMPOTENT_REPLAYED,
+      },
     },
     303: {
       description: 'With Prefer: wait, the job succeeded within the wait: see its result.',
       content: { 'application/json': { schema: JobSchema } },
-      headers: { Location: LOCATION, ETag: ETAG, 'Preference-Applied': PREFERENCE_APPLIED },
+      headers: {
+        Location: requiredHeader(LOCATION),
+        ETag: requiredHeader(ETAG),
+        'Preference-Applied': requiredHeader(PREFERENCE_APPLIED),
+        'Idempotent-Replayed': IDEMPOTENT_REPLAYED,
+      },
     },
     400: problemResponse('Malformed JSON, nesting deeper than 64, or a bad Idempotency-Key header.'),
     ...authResponses,
-    409: problemResponse('A request with this Idempotency-Key is still being processed.'),
+    409: problemResponse('A request with this Idempotency-Key is still being processed.', {
+      'Retry-After': requiredHeader(RETRY_AFTER),
+    }),
     413: problemResponse('The body is larger than MAX_BODY_BYTES.'),
     415: problemResponse('The body is not application/json.'),
     422: problemResponse(
       'Not an object, unknown type, invalid input or metadata, refused callback URL, or an Idempotency-Key reused with another body.',
     ),
     429: problemResponse('MAX_ACTIVE_JOBS_PER_OWNER jobs are already queued or running.', {
-      'Retry-After': RETRY_AFTER,
+      'Retry-After': requiredHeader(RETRY_AFTER),
     }),
   },
 });

@@ -1,0 +1,25 @@
+// The TypeScript SDK of the Async Jobs API: `import { createJobsClient } from 'async-jobs/sdk'`.
+// Types come from sdk/generated/schema.d.ts (npm run sdk:generate); the rest is hand-written.
+export type {
+  CallbackEvent,
+  Job,
+  JobList,
+  JobResult,
+  JobStatus,
+  ListJobsQuery,
+  Problem,
+  Progress,
+  SubmitJobRequest,
+} from './api-types';
+export { readEventStream, type ServerSentEvent } from './event-stream';
+export type { components, operations, paths, webhooks } from './generated/schema';
+export { JobFailedError, JobsApiError } from './jobs-api-error';
+export {
+  createJobsClient,
+  type JobStatusAnswer,
+  type JobsClient,
+  type JobsClientOptions,
+  type SubmitOptions,
+  type WaitOptions,
+} from './jobs-client';
+export { verifyCallback } from './verify-callback';

@@ -1,0 +1,37 @@
+// Verifies a callback from the service (Standard Webhooks signature over the raw body) and
+// returns the parsed event. Throws standardwebhooks' WebhookVerificationError when it is not
+// authentic or its timestamp is more than 5 minutes away.
+import { Webhook } from 'standardwebhooks';
+import type { CallbackEvent } from './api-types';
+
+type HeaderSource = Headers | Record<string, string | string[] | undefined>;
+
+function headerOf(headers: HeaderSource, name: string): string {
+  if (headers instanceof Headers) return headers.get(name) ?? '';
+  const value = headers[name] ?? headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(' ') : (value ?? '');
+}
+
+/** `rawBody` must be the exact bytes received: a re-serialized JSON body will not verify. */
+export function verifyCallback(
+  rawBody: string | Buffer,
+  headers: HeaderSource,
+  secret: string | readonly string[],
+): CallbackEvent {
+  const required = {
+    'webhook-id': headerOf(headers, 'webhook-id'),
+    'webhook-timestamp': headerOf(headers, 'webhook-timestamp'),
+    'webhook-signature': headerOf(headers, 'webhook-signature'),
+  };
+  // During a rotation the receiver may hold two secrets: any one of them verifying is enough.
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  let lastError: unknown = new Error('no webhook secret given');
+  for (const s of secrets) {
+    try {
+      return new Webhook(s).verify(rawBody, required) as CallbackEvent;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
