@@ -50,7 +50,8 @@ export class SubmitBatcher {
       try {
         await this.#writeBatch(batch);
       } catch {
-        await Promise.all(batch.map((p) => this.#writeOne(p)));
+        // One by one, in arrival order, so which of two clashing requests wins is deterministic.
+        for (const p of batch) await this.#writeOne(p);
       }
     }
     this.#writing = false;
