@@ -15,7 +15,9 @@ export function answerWithJob(c: Context, row: JobRow, extraHeaders: Record<stri
   const headers: Record<string, string> = { ETag: etag, ...extraHeaders };
   if (!isTerminal(row.status)) headers['Retry-After'] = String(retryAfterSeconds(row.created_at));
   if (row.status === 'succeeded' && resource.links.result) headers.Location = resource.links.result;
-  if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) {
+  // RFC 9110 §13.1.2: If-None-Match yields 304 only for GET/HEAD (a POST with Prefer: wait never does).
+  const conditional = c.req.method === 'GET' || c.req.method === 'HEAD';
+  if (conditional && matchesIfNoneMatch(c.req.header('if-none-match'), etag)) {
     // RFC 9110 §15.4.5: a 304 repeats ETag and the caching-related headers, with no body.
     return new Response(null, { status: 304, headers });
   }
