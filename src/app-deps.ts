@@ -2,6 +2,7 @@
 import type { PgBoss } from 'pg-boss';
 import type { Config } from './config';
 import type { Sql } from './db/client';
+import type { ApiKeyCache } from './identity/api-key-cache';
 import type { JobTypeRegistry } from './job-types/registry';
 import type { JobFeed } from './jobs/job-feed';
 import type { SubmitBatcher } from './jobs/submit-batcher';
@@ -17,6 +18,7 @@ export interface Readiness {
 export interface AppDeps {
   config: Config;
   sql: Sql;
+  apiKeys: ApiKeyCache;
   boss: PgBoss;
   feed: JobFeed;
   registry: JobTypeRegistry;

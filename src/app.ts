@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps) {
     deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
   });
 
-  app.use('/v1/*', requireApiKey(deps.sql));
+  app.use('/v1/*', requireApiKey(deps.apiKeys));
   app.post('/v1/jobs', jsonBody(deps.config.MAX_BODY_BYTES));
 
   const adminToken = deps.config.ADMIN_TOKEN;

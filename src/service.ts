@@ -7,6 +7,7 @@ import type { AppDeps } from './app-deps';
 import type { Config } from './config';
 import { createSql } from './db/client';
 import { countAppliedMigrations, expectedMigrationCount, migrateDatabase } from './db/migrate';
+import { ApiKeyCache } from './identity/api-key-cache';
 import type { AnyJobType } from './job-types/define-job-type';
 import { createRegistry } from './job-types/registry';
 import { JobFeed } from './jobs/job-feed';
@@ -43,6 +44,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   await ensureQueues(boss, registry.values());
   const feed = new JobFeed(sql, (error) => log.warn('job feed error', { error: String(error) }));
   await feed.start();
+  const apiKeys = new ApiKeyCache(sql);
+  const stopApiKeyCache = await apiKeys.start();
 
   const terminalHooks: TerminalHook[] = [];
   const runsApi = config.ROLE !== 'worker';
@@ -53,6 +56,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const deps: AppDeps = {
     config,
     sql,
+    apiKeys,
     boss,
     feed,
     registry,
@@ -125,6 +129,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await workers?.stop();
       await boss.stop({ graceful: true, timeout: 20_000 });
       await feed.stop();
+      await stopApiKeyCache();
       await sql.end({ timeout: 5 });
     })();
     return stopping;

@@ -1,8 +1,7 @@
 // Bearer authentication: API key → owner for /v1/*, ADMIN_TOKEN for /admin/*.
 import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import type { Sql } from '../db/client';
-import { findOwnerByApiKey } from '../identity/api-key-store';
+import type { ApiKeyCache } from '../identity/api-key-cache';
 import type { AppEnv } from './app-env';
 import { ProblemError } from './problem';
 
@@ -20,10 +19,10 @@ export function unauthorized(
   return new ProblemError('unauthorized', detail, {}, { 'WWW-Authenticate': 'Bearer realm="async-jobs"' });
 }
 
-export function requireApiKey(sql: Sql): MiddlewareHandler<AppEnv> {
+export function requireApiKey(keys: ApiKeyCache): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuth(c, next) {
     const token = bearerToken(c.req.header('authorization'));
-    const ownerId = token ? await findOwnerByApiKey(sql, token) : undefined;
+    const ownerId = token ? await keys.ownerOf(token) : undefined;
     if (!ownerId) throw unauthorized();
     c.set('ownerId', ownerId);
     await next();

@@ -40,8 +40,10 @@ export async function findOwnerByApiKey(db: Db, key: string): Promise<string | u
 
 /** Revokes a key; false when no such (unrevoked) key exists. */
 export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
-  const rows =
-    await db`update api_keys set revoked_at = now() where id = ${id} and revoked_at is null returning id`;
+  // The NOTIFY (delivered at commit) clears every process's ApiKeyCache.
+  const rows = await db`
+    with r as (update api_keys set revoked_at = now() where id = ${id} and revoked_at is null returning id)
+    select id, pg_notify('api_keys_revoked', '') from r`;
   return rows.length > 0;
 }
 

@@ -34,6 +34,7 @@ export function createDocumentApp(jobTypes?: readonly AnyJobType[]): {
   const deps: AppDeps = {
     config: parseConfig({}),
     sql: unavailable('sql'),
+    apiKeys: unavailable('apiKeys'),
     boss: unavailable('boss'),
     feed: unavailable('feed'),
     registry: createRegistry(jobTypes),

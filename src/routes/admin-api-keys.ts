@@ -67,7 +67,9 @@ export function registerAdminApiKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
     return c.json(created, 201);
   });
   app.openapi(revokeApiKeyRoute, async (c) => {
-    if (!(await revokeApiKey(deps.sql, c.req.valid('param').id))) {
+    const revoked = await revokeApiKey(deps.sql, c.req.valid('param').id);
+    deps.apiKeys.clear(); // this process at once; others on the NOTIFY
+    if (!revoked) {
       throw new ProblemError('not-found', 'No such API key.');
     }
     return c.body(null, 204);
