@@ -25,7 +25,7 @@ describe('admin API keys', () => {
       body: JSON.stringify({ owner: 'acme' }),
     });
     expect(created.status).toBe(201);
-    const body = await created.json();
+    const body = (await created.json()) as { id: string; owner: string; key: string };
     expect(body).toMatchObject({
       owner: 'acme',
       id: expect.stringMatching(/^key_/),
