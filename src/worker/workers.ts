@@ -43,7 +43,14 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   for (const type of deps.registry.values()) {
     await deps.boss.work<{ job_id: string }>(
       queueNameOf(type.type),
-      { batchSize: 1, localConcurrency: deps.concurrency, pollingIntervalSeconds: 2 },
+      {
+        batchSize: 1,
+        localConcurrency: deps.concurrency,
+        pollingIntervalSeconds: 2,
+        // NOTIFY wakes a worker for new jobs only; a job that pg-boss retries (a crashed worker's,
+        // or after a retry delay) is found by polling, which NOTIFY would otherwise slow to 30 s.
+        notifyPollingIntervalSeconds: 5,
+      },
       async ([job]) => {
         if (job) await runAttempt(attemptDeps, type, job);
       },
