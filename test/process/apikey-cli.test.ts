@@ -6,7 +6,6 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createSql } from '../../src/db/client';
 import { findOwnerByApiKey } from '../../src/identity/api-key-store';
 import {
-  freePort,
   killChildren,
   removeTempDirs,
   runTsx,
@@ -41,7 +40,10 @@ describe('npm run apikey -- create <owner>', () => {
   });
 
   it('exits 2 with the usage on stderr when the owner is missing', async () => {
-    const run = await runTsx('src/cli/apikey.ts', ['create'], { DATABASE_URL: await createTestDatabase() });
+    // The usage is checked before any connection is made.
+    const run = await runTsx('src/cli/apikey.ts', ['create'], {
+      DATABASE_URL: 'postgres://nobody:none@127.0.0.1:1/none',
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/usage/);
   });
@@ -56,7 +58,7 @@ describe('npm run apikey -- create <owner>', () => {
     expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
 
     // While the server runs: the CLI shares the server's database and leaves it running.
-    const service = await startChildService({ DATA_DIR: dataDir, PORT: String(await freePort()) }, 90_000);
+    const service = await startChildService({ DATA_DIR: dataDir }, 90_000);
     const shared = await runTsx('src/cli/apikey.ts', ['create', 'acme'], { DATA_DIR: dataDir });
     expect(shared.code, shared.stderr).toBe(0);
     const secondKey = lastLine(shared.stdout);

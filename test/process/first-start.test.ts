@@ -3,7 +3,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   type ChildService,
-  freePort,
   killChildren,
   removeTempDirs,
   startChildService,
@@ -18,7 +17,7 @@ afterEach(killChildren);
 afterAll(removeTempDirs);
 
 async function startEmbedded(dataDir: string): Promise<ChildService> {
-  return startChildService({ DATA_DIR: dataDir, PORT: String(await freePort()) }, 90_000);
+  return startChildService({ DATA_DIR: dataDir }, 90_000);
 }
 
 function keysIn(stdout: string): Set<string> {

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSql, type Sql } from '../../src/db/client';
 import { createApiKey } from '../../src/identity/api-key-store';
-import { type ChildService, freePort, killChildren, startChildService } from '../support/child-service';
+import { type ChildService, killChildren, startChildService } from '../support/child-service';
 import { createTestDatabase } from '../support/database';
 import { authedFetch, waitFor } from '../support/test-service';
 
@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 async function startService(): Promise<ChildService> {
-  return startChildService({ DATABASE_URL: databaseUrl, PORT: String(await freePort()) });
+  return startChildService({ DATABASE_URL: databaseUrl });
 }
 
 async function getJob(service: ChildService, id: string): Promise<JobBody> {

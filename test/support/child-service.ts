@@ -108,12 +108,26 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: stri
 }
 
 /**
- * Starts `src/main.ts` and waits until it has said "Listening on" and /readyz answers 200.
- * Pass PORT (see freePort) and either DATABASE_URL or DATA_DIR.
+ * Starts `src/main.ts` on a free port and waits until it has said "Listening on" and /readyz
+ * answers 200. Pass DATABASE_URL or DATA_DIR. A port taken between freePort() and the child's
+ * listen (another test file) is retried on a new port.
  */
 export async function startChildService(
   env: Record<string, string | undefined>,
   timeoutMs = 60_000,
+): Promise<ChildService> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startChildServiceOnce({ PORT: String(await freePort()), ...env }, timeoutMs);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function startChildServiceOnce(
+  env: Record<string, string | undefined>,
+  timeoutMs: number,
 ): Promise<ChildService> {
   const child = spawnTsx('src/main.ts', [], { HOST: '127.0.0.1', ...env });
   const terminate = async (waitMs = 40_000) => {
