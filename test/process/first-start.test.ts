@@ -30,6 +30,7 @@ describe('the embedded database', () => {
     const first = await startEmbedded(dataDir);
     const keys = keysIn(first.stdout());
     expect(keys.size).toBe(1);
+    expect(first.stdout()).toContain('created owner "demo"');
     const [key] = [...keys];
     const curl = CURL_LINE.exec(first.stdout());
     expect(curl, first.stdout()).not.toBeNull();
