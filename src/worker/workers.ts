@@ -47,7 +47,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
         batchSize: 1,
         localConcurrency: deps.concurrency,
         pollingIntervalSeconds: 2,
-        // Retries and delayed jobs are not announced over NOTIFY, so the poll is what finds them.
+        // NOTIFY wakes a worker for new jobs only; a job that pg-boss retries (a crashed worker's,
+        // or after a retry delay) is found by polling, which NOTIFY would otherwise slow to 30 s.
         notifyPollingIntervalSeconds: 2,
       },
       async ([job]) => {
