@@ -11,10 +11,14 @@ import { registerAdminApiKeys } from './routes/admin-api-keys';
 import { registerCancelJob } from './routes/jobs/cancel-job';
 import { registerGetJob } from './routes/jobs/get-job';
 import { registerGetJobResult } from './routes/jobs/get-job-result';
+import { registerListDeliveries } from './routes/jobs/list-deliveries';
 import { registerListJobs } from './routes/jobs/list-jobs';
+import { registerRedeliverCallback } from './routes/jobs/redeliver-callback';
 import { registerSubmitJob } from './routes/jobs/submit-job';
 import { registerListJobTypes } from './routes/list-job-types';
 import { registerServiceRoutes } from './routes/service';
+import { registerGetWebhookSecret } from './routes/webhook-secret/get-webhook-secret';
+import { registerRotateWebhookSecret } from './routes/webhook-secret/rotate-webhook-secret';
 
 export const OPENAPI_INFO = {
   title: 'Async Jobs API',
@@ -68,6 +72,10 @@ export function createApp(deps: AppDeps) {
   registerCancelJob(app, deps);
   registerListJobs(app, deps);
   registerListJobTypes(app, deps);
+  registerListDeliveries(app, deps);
+  registerRedeliverCallback(app, deps);
+  registerGetWebhookSecret(app, deps);
+  registerRotateWebhookSecret(app, deps);
   if (adminToken) registerAdminApiKeys(app, deps);
   registerServiceRoutes(app, deps);
 
