@@ -15,13 +15,10 @@ export const DeliveryAttemptSchema = z
       .nullable()
       .openapi({ description: 'Network error, timeout or SSRF refusal; null when the receiver answered.' }),
     duration_ms: z.number().int().min(0),
-    next_attempt_at: z
-      .string()
-      .nullable()
-      .openapi({
-        format: 'date-time',
-        description: 'When the next automatic attempt is due, if one was scheduled.',
-      }),
+    next_attempt_at: z.string().nullable().openapi({
+      format: 'date-time',
+      description: 'When the next automatic attempt is due, if one was scheduled.',
+    }),
   })
   .openapi('DeliveryAttempt');
 

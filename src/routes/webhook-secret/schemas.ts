@@ -7,13 +7,10 @@ export const WebhookSecretListSchema = z
       z.object({
         secret: z.string().openapi({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
         created_at: z.string().openapi({ format: 'date-time' }),
-        expires_at: z
-          .string()
-          .nullable()
-          .openapi({
-            format: 'date-time',
-            description: 'When a rotated-out secret stops signing; null for the current one.',
-          }),
+        expires_at: z.string().nullable().openapi({
+          format: 'date-time',
+          description: 'When a rotated-out secret stops signing; null for the current one.',
+        }),
       }),
     ),
   })
