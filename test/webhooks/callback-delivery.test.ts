@@ -1,6 +1,7 @@
 // Callbacks end to end: real service, real receivers on 127.0.0.1, schedules in seconds.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobRow } from '../../src/jobs/job-store';
 import { DeliveryListSchema } from '../../src/routes/jobs/deliveries-schemas';
 import { listDeliveriesRoute } from '../../src/routes/jobs/list-deliveries';
 import { redeliverCallbackRoute } from '../../src/routes/jobs/redeliver-callback';
@@ -8,7 +9,9 @@ import { JobSchema } from '../../src/routes/jobs/schemas';
 import { getWebhookSecretRoute } from '../../src/routes/webhook-secret/get-webhook-secret';
 import { rotateWebhookSecretRoute } from '../../src/routes/webhook-secret/rotate-webhook-secret';
 import { WebhookSecretListSchema } from '../../src/routes/webhook-secret/schemas';
+import { createCallbackHook } from '../../src/webhooks/callback-hook';
 import type { Resolver } from '../../src/webhooks/destination';
+import { CALLBACK_QUEUE } from '../../src/webhooks/dispatcher';
 import {
   type CallbackReceiver,
   type ReceivedRequest,
@@ -131,6 +134,26 @@ describe('callback delivery', () => {
     await callbackStatus(owner, job.id, 'delivered');
     const log = await deliveries(owner, job.id);
     expect(log).toMatchObject([{ attempt: 1, status_code: 200, error: null, next_attempt_at: null }]);
+  });
+
+  it('keeps one event per job when the terminal hook runs again (a retried worker)', async () => {
+    const owner = await svc.newOwner();
+    const r = await receiver();
+    const job = await submit(owner, r.url);
+    await callbackStatus(owner, job.id, 'delivered');
+    const hook = createCallbackHook({
+      boss: svc.service.deps.boss,
+      publicBaseUrl: undefined,
+      timeoutMs: 1000,
+    });
+    const [row] = await svc.sql<JobRow[]>`select * from jobs where id = ${job.id}`;
+    if (!row) throw new Error('unreachable');
+    await svc.sql.begin((tx) => hook(tx, row));
+    const events = await svc.sql<{ id: string }[]>`select id from webhook_events where job_id = ${job.id}`;
+    expect(events.map((e) => e.id)).toEqual([r.requests[0]?.headers['webhook-id']]);
+    const [queued] = await svc.sql<{ n: number }[]>`
+      select count(*)::int as n from pgboss.job where name = ${CALLBACK_QUEUE} and data->>'event_id' = ${events[0]?.id ?? ''}`;
+    expect(queued?.n).toBe(1);
   });
 
   it('retries 500, 500 then delivers: one webhook-id, same bytes, rising timestamps, valid signatures', async () => {
