@@ -18,6 +18,20 @@ export const systemResolver: Resolver = async (host) => {
   return answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
+/** A lookup that takes longer than this counts as unresolved rather than holding a request open. */
+const RESOLVE_TIMEOUT_MS = 3000;
+
+function resolveWithin(resolver: Resolver, host: string): Promise<ResolvedAddress[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error('lookup timed out'), { code: 'ETIMEOUT' })),
+      RESOLVE_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([resolver(host), timeout]).finally(() => clearTimeout(timer));
+}
+
 export type Destination =
   | { kind: 'ok'; url: URL; host: string; port: number; address: ResolvedAddress }
   | { kind: 'refused'; reason: string }
@@ -37,7 +51,7 @@ export async function resolveDestination(
   }
   let answers: ResolvedAddress[];
   try {
-    answers = await resolver(host);
+    answers = await resolveWithin(resolver, host);
   } catch (error) {
     return {
       kind: 'unresolved',
