@@ -14,10 +14,14 @@ import { createApiKeyRoute, registerAdminApiKeys, revokeApiKeyRoute } from './ro
 import { registerCancelJob } from './routes/jobs/cancel-job';
 import { registerGetJob } from './routes/jobs/get-job';
 import { registerGetJobResult } from './routes/jobs/get-job-result';
+import { registerListDeliveries } from './routes/jobs/list-deliveries';
 import { registerListJobs } from './routes/jobs/list-jobs';
+import { registerRedeliverCallback } from './routes/jobs/redeliver-callback';
 import { registerSubmitJob } from './routes/jobs/submit-job';
 import { registerListJobTypes } from './routes/list-job-types';
 import { registerServiceRoutes } from './routes/service';
+import { registerGetWebhookSecret } from './routes/webhook-secret/get-webhook-secret';
+import { registerRotateWebhookSecret } from './routes/webhook-secret/rotate-webhook-secret';
 
 export { OPENAPI_INFO } from './openapi/document-config';
 
@@ -65,6 +69,10 @@ export function createApp(deps: AppDeps) {
   registerCancelJob(app, deps);
   registerListJobs(app, deps);
   registerListJobTypes(app, deps);
+  registerListDeliveries(app, deps);
+  registerRedeliverCallback(app, deps);
+  registerGetWebhookSecret(app, deps);
+  registerRotateWebhookSecret(app, deps);
   if (adminToken) registerAdminApiKeys(app, deps);
   else {
     // Disabled admin API: its paths answer 404 (notFound), but stay in the document so that it

@@ -15,6 +15,10 @@ import { SubmitBatcher } from './jobs/submit-batcher';
 import type { TerminalHook } from './jobs/terminal-hooks';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
+import { createCallbackHook } from './webhooks/callback-hook';
+import { checkCallbackUrl, type Resolver, systemResolver } from './webhooks/destination';
+import { CALLBACK_QUEUE, type Dispatcher, startDispatcher } from './webhooks/dispatcher';
+import { createSecretCipher } from './webhooks/secret-cipher';
 import { startLostJobRescuer } from './worker/lost-job-rescuer';
 import { createBoss, ensureQueues } from './worker/queue';
 import { startRetentionSweeper } from './worker/retention-sweeper';
@@ -25,6 +29,8 @@ export interface ServiceOptions {
   databaseUrl: string;
   log: Logger;
   jobTypes?: readonly AnyJobType[];
+  /** DNS for callback URLs; tests inject one to play rebinding. */
+  resolver?: Resolver;
 }
 
 export interface RunningService {
@@ -41,16 +47,25 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const registry = createRegistry(options.jobTypes);
   const boss: PgBoss = createBoss(databaseUrl, log);
   await boss.start();
-  await ensureQueues(boss, registry.values());
+  await ensureQueues(boss, registry.values(), [CALLBACK_QUEUE]);
   const feed = new JobFeed(sql, (error) => log.warn('job feed error', { error: String(error) }));
   await feed.start();
   const apiKeys = new ApiKeyCache(sql);
   const stopApiKeyCache = await apiKeys.start();
 
-  const terminalHooks: TerminalHook[] = [];
+  const resolver = options.resolver ?? systemResolver;
+  const callbackPolicy = { allowHttp: config.CALLBACK_ALLOW_HTTP, allowlist: config.CALLBACK_ALLOWLIST };
+  const terminalHooks: TerminalHook[] = [
+    createCallbackHook({
+      boss,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      timeoutMs: config.CALLBACK_TIMEOUT_MS,
+    }),
+  ];
   const runsApi = config.ROLE !== 'worker';
   const runsWorkers = config.ROLE !== 'api';
   let workers: Workers | undefined;
+  let dispatcher: Dispatcher | undefined;
   const metrics = createMetrics();
 
   const deps: AppDeps = {
@@ -64,16 +79,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     metrics,
     terminalHooks,
     submitBatcher: new SubmitBatcher(sql, boss, config.MAX_ACTIVE_JOBS_PER_OWNER),
-    checkCallbackUrl: async (url) => {
-      try {
-        const parsed = new URL(url);
-        return parsed.protocol === 'https:' || (config.CALLBACK_ALLOW_HTTP && parsed.protocol === 'http:')
-          ? undefined
-          : 'the scheme must be https';
-      } catch {
-        return 'not a valid absolute URL';
-      }
-    },
+    checkCallbackUrl: (url) => checkCallbackUrl(url, callbackPolicy, resolver),
     readiness: async () => {
       const database = await sql`select 1`.then(
         () => true,
@@ -98,6 +104,17 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       registry,
       log,
       terminalHooks,
+      concurrency: config.WORKER_CONCURRENCY,
+    });
+    dispatcher = await startDispatcher({
+      sql,
+      boss,
+      log,
+      cipher: createSecretCipher(config.WEBHOOK_SECRET_ENCRYPTION_KEY),
+      resolver,
+      policy: callbackPolicy,
+      retrySchedule: config.CALLBACK_RETRY_SCHEDULE,
+      timeoutMs: config.CALLBACK_TIMEOUT_MS,
       concurrency: config.WORKER_CONCURRENCY,
     });
   }
@@ -127,6 +144,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       for (const stopTimer of stopBackground) stopTimer();
       // 2. stop the workers: running jobs get up to 20 s to finish, then go back to the queue
       await workers?.stop();
+      await dispatcher?.stop();
       await boss.stop({ graceful: true, timeout: 20_000 });
       await feed.stop();
       await stopApiKeyCache();

@@ -102,6 +102,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a job's callback attempts
+         * @description Every attempt to deliver the callback of this job, oldest first: automatic attempts and redeliveries. Empty until the job finished, and for a job without a callback URL.
+         */
+        get: operations["listDeliveries"];
+        put?: never;
+        /**
+         * Redeliver a job's callback
+         * @description Queues one more attempt of the final event now: same `webhook-id`, same body, fresh timestamp and signatures. A successful redelivery marks the callback delivered; a failed one changes nothing. It shows in the delivery log like any attempt. No body is needed.
+         */
+        post: operations["redeliverCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get your webhook signing secrets
+         * @description The secrets that sign your callbacks (Standard Webhooks), newest first: one, or two during a rotation overlap. The first call creates your secret.
+         */
+        get: operations["getWebhookSecret"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate your webhook signing secret
+         * @description Creates a new secret. Until the previous one expires (`expires_at`, WEBHOOK_SECRET_OVERLAP_SECONDS from now) callbacks carry two signatures, one per secret, so receivers can switch without missing a callback. No body is needed.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api-keys": {
         parameters: {
             query?: never;
@@ -349,6 +413,42 @@ export interface components {
                 [key: string]: unknown;
             };
             result_content_type: string;
+        };
+        DeliveryList: {
+            data: components["schemas"]["DeliveryAttempt"][];
+        };
+        DeliveryAttempt: {
+            attempt: number;
+            /** Format: date-time */
+            at: string;
+            /** @description The receiver's HTTP status, null when none came back. */
+            status_code: number | null;
+            /** @description Network error, timeout or SSRF refusal; null when the receiver answered. */
+            error: string | null;
+            duration_ms: number;
+            /**
+             * Format: date-time
+             * @description When the next automatic attempt is due, if one was scheduled.
+             */
+            next_attempt_at: string | null;
+        };
+        RedeliveryAccepted: {
+            /** @description The event being sent again (the `webhook-id` header). */
+            webhook_id: string;
+        };
+        /** @description The secrets that sign your callbacks now, newest first. */
+        WebhookSecretList: {
+            secrets: {
+                /** @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw */
+                secret: string;
+                /** Format: date-time */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description When a rotated-out secret stops signing; null for the current one.
+                 */
+                expires_at: string | null;
+            }[];
         };
         CreatedApiKey: {
             id: string;
@@ -824,6 +924,163 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobTypeList"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: Bearer realm="async-jobs". */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: Bearer realm="async-jobs". */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this API key (missing, another owner's, or a malformed id: all the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliverCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempt is queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedeliveryAccepted"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: Bearer realm="async-jobs". */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this API key (missing, another owner's, or a malformed id: all the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The job has no callback URL, or has not finished yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The live secrets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretList"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: Bearer realm="async-jobs". */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rotated: the live secrets, the new one first. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretList"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked API key. */

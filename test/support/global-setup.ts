@@ -10,6 +10,7 @@ import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { migrateDatabase } from '../../src/db/migrate';
 import { builtInJobTypes } from '../../src/job-types/registry';
 import { createLogger } from '../../src/observability/logger';
+import { CALLBACK_QUEUE } from '../../src/webhooks/dispatcher';
 import { createBoss, ensureQueues } from '../../src/worker/queue';
 import { testJobTypes } from './test-job-types';
 
@@ -44,7 +45,7 @@ export default async function setup(project: TestProject) {
   await migrateDatabase(templateUrl);
   const boss = createBoss(templateUrl, createLogger('silent'));
   await boss.start();
-  await ensureQueues(boss, [...builtInJobTypes, ...testJobTypes]);
+  await ensureQueues(boss, [...builtInJobTypes, ...testJobTypes], [CALLBACK_QUEUE]);
   await boss.stop({ graceful: false, close: true });
   await admin.end();
   project.provide('adminDatabaseUrl', adminUrl);

@@ -7,6 +7,7 @@ import { createApiKey } from '../../src/identity/api-key-store';
 import { builtInJobTypes } from '../../src/job-types/registry';
 import { createLogger } from '../../src/observability/logger';
 import { type RunningService, startService } from '../../src/service';
+import type { Resolver } from '../../src/webhooks/destination';
 import { createTestDatabase } from './database';
 import { registerServiceOrigin, unregisterServiceOrigin } from './service-origins';
 import { testJobTypes } from './test-job-types';
@@ -56,7 +57,7 @@ export function authedFetch(baseUrl: string, key: string) {
 
 export async function startTestService(
   overrides: Record<string, string> = {},
-  options: { databaseUrl?: string } = {},
+  options: { databaseUrl?: string; resolver?: Resolver } = {},
 ): Promise<TestService> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const config = testConfig(overrides);
@@ -65,6 +66,7 @@ export async function startTestService(
     databaseUrl,
     log: createLogger(config.LOG_LEVEL),
     jobTypes: [...builtInJobTypes, ...testJobTypes],
+    ...(options.resolver ? { resolver: options.resolver } : {}),
   });
   const url = service.url;
   if (!url) throw new Error('the test service has no HTTP server (ROLE=worker?)');

@@ -1,0 +1,53 @@
+// GET /v1/jobs/{id}/deliveries (operationId listDeliveries): the job's callback attempts.
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { AppDeps } from '../../app-deps';
+import type { AppEnv } from '../../http/app-env';
+import { jobNotFound } from '../../http/problem';
+import { findOwnedJob } from '../../jobs/job-store';
+import { findEventOfJob, listAttempts } from '../../webhooks/webhook-store';
+import { authResponses, BEARER_SECURITY, jobNotFoundResponse } from '../openapi-common';
+import { DeliveryListSchema } from './deliveries-schemas';
+import { JobIdParamsSchema } from './schemas';
+
+export const listDeliveriesRoute = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}/deliveries',
+  operationId: 'listDeliveries',
+  tags: ['callbacks'],
+  summary: "List a job's callback attempts",
+  description:
+    'Every attempt to deliver the callback of this job, oldest first: automatic attempts and redeliveries. Empty until the job finished, and for a job without a callback URL.',
+  security: BEARER_SECURITY,
+  request: { params: JobIdParamsSchema },
+  responses: {
+    200: { description: 'The attempts.', content: { 'application/json': { schema: DeliveryListSchema } } },
+    ...authResponses,
+    ...jobNotFoundResponse,
+  },
+});
+
+const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
+
+export function registerListDeliveries(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+  app.openapi(listDeliveriesRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const ownerId = c.get('ownerId');
+    const job = await findOwnedJob(deps.sql, ownerId, id, deps.config.JOB_TTL_SECONDS);
+    if (!job) throw jobNotFound();
+    const event = await findEventOfJob(deps.sql, ownerId, job.id);
+    const attempts = event ? await listAttempts(deps.sql, event.id) : [];
+    return c.json(
+      {
+        data: attempts.map((a) => ({
+          attempt: a.attempt,
+          at: iso(a.at) ?? '',
+          status_code: a.status_code,
+          error: a.error,
+          duration_ms: a.duration_ms,
+          next_attempt_at: iso(a.next_attempt_at),
+        })),
+      },
+      200,
+    );
+  });
+}
