@@ -67,6 +67,7 @@ async function loadEmbeddedPostgres() {
 export async function startEmbeddedPostgres(
   dataDirOption: string,
   log: (line: string) => void = () => {},
+  options: { maxConnections?: number } = {},
 ): Promise<EmbeddedDatabase> {
   const dataDir = resolve(dataDirOption);
   const pgDir = resolve(dataDir, 'pg');
@@ -105,7 +106,7 @@ export async function startEmbeddedPostgres(
       '-c',
       'unix_socket_directories=',
       '-c',
-      'max_connections=200',
+      `max_connections=${options.maxConnections ?? 200}`,
     ],
     onLog: () => {},
     onError: (message) => log(`embedded postgres: ${String(message).trim()}`),

@@ -34,7 +34,8 @@ export default async function setup(project: TestProject) {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     dataDir = mkdtempSync(join(tmpdir(), 'aj-test-pg-'));
-    const embedded = await startEmbeddedPostgres(dataDir);
+    // Several services run at once (each ~35 connections), in parallel test files.
+    const embedded = await startEmbeddedPostgres(dataDir, undefined, { maxConnections: 500 });
     adminUrl = embedded.url;
     stopEmbedded = embedded.stop;
   }

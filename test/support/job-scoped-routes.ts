@@ -12,4 +12,7 @@ export const jobScopedRoutes: JobScopedRoute[] = [
   { name: 'getJob', method: 'GET', path: (id) => `/v1/jobs/${id}`, ownerStatus: 303 },
   { name: 'getJobResult', method: 'GET', path: (id) => `/v1/jobs/${id}/result`, ownerStatus: 200 },
   { name: 'cancelJob', method: 'POST', path: (id) => `/v1/jobs/${id}/cancel`, ownerStatus: 409 },
+  { name: 'listDeliveries', method: 'GET', path: (id) => `/v1/jobs/${id}/deliveries`, ownerStatus: 200 },
+  // the owner's job has no callback_url: 409, but never a 404
+  { name: 'redeliverCallback', method: 'POST', path: (id) => `/v1/jobs/${id}/deliveries`, ownerStatus: 409 },
 ];
