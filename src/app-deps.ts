@@ -7,6 +7,7 @@ import type { JobFeed } from './jobs/job-feed';
 import type { TerminalHook } from './jobs/terminal-hooks';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
+import type { OpenStreams } from './realtime/open-streams';
 
 export interface Readiness {
   ready: boolean;
@@ -22,6 +23,8 @@ export interface AppDeps {
   log: Logger;
   metrics: Metrics;
   terminalHooks: readonly TerminalHook[];
+  /** Open SSE streams: the per-owner cap, and closed by the service's stop(). */
+  streams: OpenStreams;
   checkCallbackUrl(url: string): Promise<string | undefined>;
   readiness(): Promise<Readiness>;
 }

@@ -12,6 +12,7 @@ import { registerCancelJob } from './routes/jobs/cancel-job';
 import { registerGetJob } from './routes/jobs/get-job';
 import { registerGetJobResult } from './routes/jobs/get-job-result';
 import { registerListJobs } from './routes/jobs/list-jobs';
+import { registerStreamJobEvents } from './routes/jobs/stream-job-events';
 import { registerSubmitJob } from './routes/jobs/submit-job';
 import { registerListJobTypes } from './routes/list-job-types';
 import { registerServiceRoutes } from './routes/service';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps) {
   registerGetJobResult(app, deps);
   registerCancelJob(app, deps);
   registerListJobs(app, deps);
+  registerStreamJobEvents(app, deps);
   registerListJobTypes(app, deps);
   if (adminToken) registerAdminApiKeys(app, deps);
   registerServiceRoutes(app, deps);

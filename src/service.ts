@@ -13,6 +13,7 @@ import { JobFeed } from './jobs/job-feed';
 import type { TerminalHook } from './jobs/terminal-hooks';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
+import { OpenStreams } from './realtime/open-streams';
 import { createBoss, ensureQueues } from './worker/queue';
 import { startWorkers, type Workers } from './worker/workers';
 
@@ -56,6 +57,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     log,
     metrics,
     terminalHooks,
+    streams: new OpenStreams(config.SSE_MAX_STREAMS_PER_OWNER),
     checkCallbackUrl: async (url) => {
       try {
         const parsed = new URL(url);
@@ -109,7 +111,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       // 1. stop taking requests and let in-flight ones finish
       if (server) {
         const s = server;
-        await new Promise<void>((resolve) => s.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+        // Event streams never end on their own: close them, or server.close() waits forever.
+        deps.streams.closeAll();
+        await closed;
       }
       // 2. stop the workers: running jobs get up to 20 s to finish, then go back to the queue
       await workers?.stop();

@@ -8,9 +8,12 @@ import type { JobFeed } from '../jobs/job-feed';
 import { findCancelRequested } from '../jobs/job-store';
 import type { TerminalHook } from '../jobs/terminal-hooks';
 import type { Logger } from '../observability/logger';
+import { startQueueWaker } from './queue-waker';
 import { runAttempt } from './run-attempt';
 
 const CANCEL_POLL_MS = 2000;
+/** The safety net behind NOTIFY wake-ups (queue-waker.ts): an idle worker fetches this often. */
+const QUEUE_POLL_SECONDS = 10;
 
 export interface WorkerDeps {
   sql: Sql;
@@ -43,17 +46,20 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   for (const type of deps.registry.values()) {
     await deps.boss.work<{ job_id: string }>(
       queueNameOf(type.type),
-      { batchSize: 1, localConcurrency: deps.concurrency, pollingIntervalSeconds: 2 },
+      { batchSize: 1, localConcurrency: deps.concurrency, pollingIntervalSeconds: QUEUE_POLL_SECONDS },
       async ([job]) => {
         if (job) await runAttempt(attemptDeps, type, job);
       },
     );
   }
+  const queues = new Set([...deps.registry.values()].map((type) => queueNameOf(type.type)));
+  const waker = await startQueueWaker(deps.sql, deps.boss, queues);
   return {
     runningCount: () => running.size,
     async stop() {
       clearInterval(poll);
       stopListening();
+      await waker.stop();
       for (const type of deps.registry.values())
         await deps.boss.offWork(queueNameOf(type.type), { wait: false });
     },
