@@ -15,6 +15,7 @@ import { registerListJobs } from './routes/jobs/list-jobs';
 import { registerStreamJobEvents } from './routes/jobs/stream-job-events';
 import { registerSubmitJob } from './routes/jobs/submit-job';
 import { registerListJobTypes } from './routes/list-job-types';
+import { registerOpenWebSocket } from './routes/open-websocket';
 import { registerServiceRoutes } from './routes/service';
 
 export const OPENAPI_INFO = {
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps) {
   registerCancelJob(app, deps);
   registerListJobs(app, deps);
   registerStreamJobEvents(app, deps);
+  registerOpenWebSocket(app, deps);
   registerListJobTypes(app, deps);
   if (adminToken) registerAdminApiKeys(app, deps);
   registerServiceRoutes(app, deps);

@@ -1,5 +1,6 @@
 // Assembles a running service from a Config and a database URL: pool, queue, feed, workers and
 // HTTP server per ROLE, and the ordered stop. main.ts and the tests both start it through here.
+import type { Server } from 'node:http';
 import { type ServerType, serve } from '@hono/node-server';
 import type { PgBoss } from 'pg-boss';
 import { createApp } from './app';
@@ -14,6 +15,7 @@ import type { TerminalHook } from './jobs/terminal-hooks';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { OpenStreams } from './realtime/open-streams';
+import { attachWebSocketChannel, type WebSocketChannel } from './realtime/ws-server';
 import { createBoss, ensureQueues } from './worker/queue';
 import { startWorkers, type Workers } from './worker/workers';
 
@@ -28,6 +30,8 @@ export interface RunningService {
   /** Base URL of the HTTP server (when ROLE runs the API). */
   url: string | undefined;
   deps: AppDeps;
+  /** The WebSocket channel on GET /v1/ws (when ROLE runs the API). */
+  webSockets: WebSocketChannel | undefined;
   stop(): Promise<void>;
 }
 
@@ -93,11 +97,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   let server: ServerType | undefined;
   let url: string | undefined;
+  let webSockets: WebSocketChannel | undefined;
   if (runsApi) {
     const app = createApp(deps);
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
     });
+    webSockets = attachWebSocketChannel(server as Server, deps);
     const address = server.address();
     if (address && typeof address === 'object') {
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -114,6 +120,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         const closed = new Promise<void>((resolve) => s.close(() => resolve()));
         // Event streams never end on their own: close them, or server.close() waits forever.
         deps.streams.closeAll();
+        await webSockets?.close();
         await closed;
       }
       // 2. stop the workers: running jobs get up to 20 s to finish, then go back to the queue
@@ -125,5 +132,5 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     return stopping;
   };
 
-  return { url, deps, stop };
+  return { url, deps, webSockets, stop };
 }

@@ -29,6 +29,8 @@ export function hasSeenFinalEvent(job: JobRow, after: number | undefined): boole
 }
 
 export interface JobFollower {
+  /** True once the terminal event went out (or there was nothing left to send) or stop() ran. */
+  readonly ended: boolean;
   /** Stops delivery and releases the feed subscription; safe to call more than once. */
   stop(): void;
 }
@@ -52,6 +54,12 @@ export function followJob(
     stopped = true;
     unsubscribe();
   };
+  const follower: JobFollower = {
+    get ended() {
+      return stopped;
+    },
+    stop,
+  };
   const deliver = (event: JobStreamEvent) => {
     if (stopped) return;
     onEvent(event);
@@ -60,12 +68,18 @@ export function followJob(
       onEnd();
     }
   };
+  if (hasSeenFinalEvent(job, after)) {
+    // Nothing more will ever come: end now rather than hold a subscription forever.
+    stopped = true;
+    onEnd();
+    return follower;
+  }
   if (after === undefined) {
     deliver({ type: 'status', id: job.event_seq, data: toJobResource(job) });
-    if (stopped) return { stop };
+    if (stopped) return follower;
   }
   unsubscribe = feed.subscribe(job.id, after ?? job.event_seq, (row) => deliver(toJobStreamEvent(row)));
   // A terminal event may have been delivered synchronously before `unsubscribe` was assigned.
   if (stopped) unsubscribe();
-  return { stop };
+  return follower;
 }
