@@ -22,6 +22,9 @@ export function createBoss(url: string, log: Logger, options: { max?: number } =
     monitorIntervalSeconds: 5,
     schedule: false,
     application_name: 'async-jobs-queue',
+    // Passed through to pg.Pool, which otherwise closes idle connections after 10 s: the first
+    // job after a quiet spell then paid a new connection (TLS/SCRAM) before its fetch could run.
+    ...({ min: 2 } as object),
   });
   boss.on('error', (error) => log.error('queue error', { error: String(error) }));
   boss.on('warning', (warning) => log.warn('queue warning', { warning: warning.message }));
