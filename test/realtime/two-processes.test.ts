@@ -94,7 +94,9 @@ it('delivers progress from a worker process to an SSE client of the API process,
       }
       if (frame.event === 'status') final = JSON.parse(frame.data ?? '{}').status;
     }
-    expect(progress).toEqual([20, 40, 60, 80, 100]);
+    // The reporter coalesces writes while one is in flight, so under load some steps may merge.
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBe(100);
     expect(final).toBe('succeeded');
     const [row] = await sql<{ ms: number }[]>`
       select extract(epoch from started_at - created_at) * 1000 as ms from jobs where id = ${job.id}`;
