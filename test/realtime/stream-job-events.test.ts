@@ -130,7 +130,7 @@ describe('GET /v1/jobs/{id}/events', () => {
     });
     const job = JobSchema.parse(await r.json());
     const { feed, streams } = svc.service.deps;
-    for (let round = 0; round < 10; round++) {
+    for (let round = 0; round < 6; round++) {
       await Promise.all(
         Array.from({ length: 50 }, async () => {
           const a = new AbortController();
