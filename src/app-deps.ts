@@ -9,6 +9,7 @@ import type { SubmitBatcher } from './jobs/submit-batcher';
 import type { TerminalHook } from './jobs/terminal-hooks';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
+import type { OpenStreams } from './realtime/open-streams';
 
 export interface Readiness {
   ready: boolean;
@@ -26,6 +27,8 @@ export interface AppDeps {
   metrics: Metrics;
   terminalHooks: readonly TerminalHook[];
   submitBatcher?: SubmitBatcher;
+  /** Open SSE streams: the per-owner cap, and closed by the service's stop(). */
+  streams: OpenStreams;
   checkCallbackUrl(url: string): Promise<string | undefined>;
   readiness(): Promise<Readiness>;
 }

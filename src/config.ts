@@ -56,6 +56,10 @@ const ConfigSchema = z.object({
   WEBHOOK_SECRET_OVERLAP_SECONDS: seconds(24 * 3600),
   WEBHOOK_SECRET_ENCRYPTION_KEY: z.string().min(16).optional(),
   SSE_MAX_STREAMS_PER_OWNER: z.coerce.number().int().min(1).default(1000),
+  // WebSocket channel (GET /v1/ws): RFC 6455 ping interval, first-message auth deadline, per-connection cap.
+  WS_PING_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(100),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

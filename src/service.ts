@@ -1,5 +1,6 @@
 // Assembles a running service from a Config and a database URL: pool, queue, feed, workers and
 // HTTP server per ROLE, and the ordered stop. main.ts and the tests both start it through here.
+import type { Server } from 'node:http';
 import { type ServerType, serve } from '@hono/node-server';
 import type { PgBoss } from 'pg-boss';
 import { createApp } from './app';
@@ -15,6 +16,8 @@ import { SubmitBatcher } from './jobs/submit-batcher';
 import type { TerminalHook } from './jobs/terminal-hooks';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
+import { OpenStreams } from './realtime/open-streams';
+import { attachWebSocketChannel, type WebSocketChannel } from './realtime/ws-server';
 import { createCallbackHook } from './webhooks/callback-hook';
 import { checkCallbackUrl, type Resolver, systemResolver } from './webhooks/destination';
 import { CALLBACK_QUEUE, type Dispatcher, startDispatcher } from './webhooks/dispatcher';
@@ -37,6 +40,8 @@ export interface RunningService {
   /** Base URL of the HTTP server (when ROLE runs the API). */
   url: string | undefined;
   deps: AppDeps;
+  /** The WebSocket channel on GET /v1/ws (when ROLE runs the API). */
+  webSockets: WebSocketChannel | undefined;
   stop(): Promise<void>;
 }
 
@@ -79,6 +84,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     metrics,
     terminalHooks,
     submitBatcher: new SubmitBatcher(sql, boss, config.MAX_ACTIVE_JOBS_PER_OWNER),
+    streams: new OpenStreams(config.SSE_MAX_STREAMS_PER_OWNER),
     checkCallbackUrl: (url) => checkCallbackUrl(url, callbackPolicy, resolver),
     readiness: async () => {
       const database = await sql`select 1`.then(
@@ -121,11 +127,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   let server: ServerType | undefined;
   let url: string | undefined;
+  let webSockets: WebSocketChannel | undefined;
   if (runsApi) {
     const app = createApp(deps);
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
     });
+    webSockets = attachWebSocketChannel(server as Server, deps);
     const address = server.address();
     if (address && typeof address === 'object') {
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -139,7 +147,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       // 1. stop taking requests and let in-flight ones finish
       if (server) {
         const s = server;
-        await new Promise<void>((resolve) => s.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+        // Event streams never end on their own: close them, or server.close() waits forever.
+        deps.streams.closeAll();
+        await webSockets?.close();
+        await closed;
       }
       for (const stopTimer of stopBackground) stopTimer();
       // 2. stop the workers: running jobs get up to 20 s to finish, then go back to the queue
@@ -153,5 +165,5 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     return stopping;
   };
 
-  return { url, deps, stop };
+  return { url, deps, webSockets, stop };
 }

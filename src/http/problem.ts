@@ -37,6 +37,7 @@ const catalog = {
   'result-expired': { status: 410, title: 'Result expired' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'upgrade-required': { status: 426, title: 'Upgrade required' },
   'validation-failed': { status: 422, title: 'Validation failed' },
   'unknown-job-type': { status: 422, title: 'Unknown job type' },
   'callback-url-refused': { status: 422, title: 'Callback URL refused' },

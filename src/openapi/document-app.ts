@@ -35,6 +35,7 @@ export function createDocumentApp(jobTypes?: readonly AnyJobType[]): {
     config: parseConfig({}),
     sql: unavailable('sql'),
     apiKeys: unavailable('apiKeys'),
+    streams: unavailable('streams'),
     boss: unavailable('boss'),
     feed: unavailable('feed'),
     registry: createRegistry(jobTypes),

@@ -1,5 +1,5 @@
 // pg-boss set-up: one queue per job type, created or updated to match the type's policy, woken
-// over LISTEN/NOTIFY with polling as the safety net. pg-boss emits 'error' and would crash the
+// over LISTEN/NOTIFY (queue-waker.ts, one worker per job) with polling as the safety net. pg-boss emits 'error' and would crash the
 // process if nobody listened, so a listener is attached before start().
 import { PgBoss } from 'pg-boss';
 import type { AnyJobType } from '../job-types/define-job-type';
@@ -15,11 +15,16 @@ export function createBoss(url: string, log: Logger, options: { max?: number } =
   const boss = new PgBoss({
     connectionString: url,
     max: options.max ?? 10,
-    useListenNotify: true,
+    // The queues still emit pg_notify (`notify: true` below); queue-waker.ts listens instead of
+    // pg-boss's notifier, which wakes every worker of a queue per job (a fetch herd).
+    useListenNotify: false,
     superviseIntervalSeconds: 5,
     monitorIntervalSeconds: 5,
     schedule: false,
     application_name: 'async-jobs-queue',
+    // Passed through to pg.Pool, which otherwise closes idle connections after 10 s: the first
+    // job after a quiet spell then paid a new connection (TLS/SCRAM) before its fetch could run.
+    ...({ min: 2 } as object),
   });
   boss.on('error', (error) => log.error('queue error', { error: String(error) }));
   boss.on('warning', (warning) => log.warn('queue warning', { warning: warning.message }));

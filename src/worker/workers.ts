@@ -8,9 +8,16 @@ import type { JobFeed } from '../jobs/job-feed';
 import { findCancelRequested } from '../jobs/job-store';
 import type { TerminalHook } from '../jobs/terminal-hooks';
 import type { Logger } from '../observability/logger';
+import { startQueueWaker } from './queue-waker';
 import { runAttempt } from './run-attempt';
 
 const CANCEL_POLL_MS = 2000;
+/**
+ * How often an idle worker fetches without being woken. New jobs wake a worker over NOTIFY
+ * (queue-waker.ts), but pg-boss announces neither retries nor a crashed worker's job becoming
+ * runnable again: this poll is what finds those, so it bounds their extra delay.
+ */
+const QUEUE_POLL_SECONDS = 2;
 
 export interface WorkerDeps {
   sql: Sql;
@@ -43,24 +50,20 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   for (const type of deps.registry.values()) {
     await deps.boss.work<{ job_id: string }>(
       queueNameOf(type.type),
-      {
-        batchSize: 1,
-        localConcurrency: deps.concurrency,
-        pollingIntervalSeconds: 2,
-        // NOTIFY wakes a worker for new jobs only; a job that pg-boss retries (a crashed worker's,
-        // or after a retry delay) is found by polling, which NOTIFY would otherwise slow to 30 s.
-        notifyPollingIntervalSeconds: 2,
-      },
+      { batchSize: 1, localConcurrency: deps.concurrency, pollingIntervalSeconds: QUEUE_POLL_SECONDS },
       async ([job]) => {
         if (job) await runAttempt(attemptDeps, type, job);
       },
     );
   }
+  const queues = new Set([...deps.registry.values()].map((type) => queueNameOf(type.type)));
+  const waker = await startQueueWaker(deps.sql, deps.boss, queues);
   return {
     runningCount: () => running.size,
     async stop() {
       clearInterval(poll);
       stopListening();
+      await waker.stop();
       for (const type of deps.registry.values())
         await deps.boss.offWork(queueNameOf(type.type), { wait: false });
     },

@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'node_modules/.bin');
-const TSX = join(BIN, 'tsx');
+// `node --import tsx`, not the tsx binary: tsx's wrapper relays signals and force-kills its child
+// 30 ms later, so on a busy machine a graceful SIGTERM could end as exit 143.
+const NODE = join(BIN, 'node');
 
 export interface Child {
   proc: ChildProcess;
@@ -48,7 +50,7 @@ export function spawnTsx(
   args: string[] = [],
   env: Record<string, string | undefined> = {},
 ): Child {
-  const proc = spawn(TSX, [script, ...args], {
+  const proc = spawn(NODE, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,9 +3,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../../app-deps';
 import type { AppEnv } from '../../http/app-env';
 import { parsePreferWait } from '../../http/prefer-wait';
-import { ProblemError, validationFailed } from '../../http/problem';
 import { retryAfterSeconds } from '../../http/retry-after';
-import { isValidIdempotencyKey } from '../../jobs/idempotency';
 import { jobPath, toJobResource } from '../../jobs/job-resource';
 import { isTerminal } from '../../jobs/job-status';
 import { findOwnedJob, type JobRow } from '../../jobs/job-store';
@@ -24,6 +22,7 @@ import {
 } from '../openapi-common';
 import { answerWithJob } from './job-answer';
 import { JobSchema, SubmitJobRequestSchema } from './schemas';
+import { invalidIdempotencyKey, isSubmitRefusal, submitRefusalProblem } from './submit-problem';
 
 export const submitJobRoute = createRoute({
   method: 'post',
@@ -115,12 +114,8 @@ export function registerSubmitJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
     const ownerId = c.get('ownerId');
     const body = c.req.valid('json');
     const key = c.req.header('idempotency-key');
-    if (key !== undefined && !isValidIdempotencyKey(key)) {
-      throw new ProblemError(
-        'invalid-header',
-        'Idempotency-Key must be 1 to 255 printable ASCII characters.',
-      );
-    }
+    const badKey = invalidIdempotencyKey(key);
+    if (badKey) throw badKey;
     const outcome = await submitJob(
       {
         sql: deps.sql,
@@ -137,41 +132,7 @@ export function registerSubmitJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
       key,
       c.get('jsonBody'),
     );
-    switch (outcome.kind) {
-      case 'unknown-type':
-        throw new ProblemError(
-          'unknown-job-type',
-          `No job type named "${outcome.type}". See GET /v1/job-types.`,
-          {
-            errors: [{ pointer: '/type', detail: 'unknown job type' }],
-          },
-        );
-      case 'invalid-input':
-        throw validationFailed(outcome.errors, "The input does not match the job type's schema.");
-      case 'callback-refused':
-        throw new ProblemError('callback-url-refused', `callback_url refused: ${outcome.reason}`, {
-          errors: [{ pointer: '/callback_url', detail: outcome.reason }],
-        });
-      case 'idempotency-mismatch':
-        throw new ProblemError(
-          'idempotency-key-reused',
-          'This Idempotency-Key was used with a different request body.',
-        );
-      case 'idempotency-in-progress':
-        throw new ProblemError(
-          'idempotency-in-progress',
-          'A request with this Idempotency-Key is still being processed; retry shortly.',
-          {},
-          { 'Retry-After': '1' },
-        );
-      case 'capped':
-        throw new ProblemError(
-          'too-many-active-jobs',
-          `You already have ${outcome.limit} jobs queued or running; wait for some to finish.`,
-          {},
-          { 'Retry-After': '5' },
-        );
-    }
+    if (isSubmitRefusal(outcome)) throw submitRefusalProblem(outcome);
     if (outcome.kind === 'created') deps.metrics.jobsSubmitted.inc({ type: outcome.job.type });
     const extra: Record<string, string> =
       outcome.kind === 'replayed' ? { 'Idempotent-Replayed': 'true' } : {};
