@@ -85,6 +85,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream job events (SSE)
+         * @description A `text/event-stream`: first a `status` event with the job as it is now, then `progress` events (data: the progress object) and `status` events (data: the job) as they happen, each with an increasing integer `id`. The stream closes after the terminal status. Send `Last-Event-ID` to resume after an event (missed events are replayed); a reconnect after the final event gets 204. Comment heartbeats at least every 15 s.
+         */
+        get: operations["streamJobEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open a WebSocket for many jobs
+         * @description Upgrade to a WebSocket (RFC 6455) carrying JSON text messages. Authenticate with `Authorization: Bearer` on the upgrade request or, where headers cannot be set (browsers), with a first message `{"type":"auth","token":"<api key>"}` within 10 s; otherwise the server closes with code 4401. Never put the key in the URL.
+         *
+         *     Client messages: `{"type":"subscribe","job_id":"…","after"?:<event id>}` → the same events as GET /v1/jobs/{id}/events as `{"type":"status"|"progress","job_id","id","data"}` (a foreign, missing or malformed id → `{"type":"error","job_id","problem"}` with the 404 problem); `{"type":"unsubscribe","job_id":"…"}`; `{"type":"submit","request_id":"…","job":<POST /v1/jobs body>,"idempotency_key"?:"…"}` → `{"type":"accepted","request_id","data":<job>}` and a subscription to it, or `{"type":"error","request_id","problem"}` with the problem POST /v1/jobs would answer.
+         *
+         *     The server pings every 30 s and closes a connection that misses two pongs. A message larger than MAX_BODY_BYTES plus 4 KiB closes the connection with 1009; a connection follows at most WS_MAX_SUBSCRIPTIONS jobs (more: an error with a 429 problem). Malformed messages get an `error` with a 400 problem. See docs/realtime.md.
+         */
+        get: operations["openWebSocket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/job-types": {
         parameters: {
             query?: never;
@@ -900,6 +944,110 @@ export interface operations {
             /** @description The job already finished. */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamJobEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `id` of the last event received; the stream resumes after it. */
+                "last-event-id"?: string;
+            };
+            path: {
+                /** @description The job id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Last-Event-ID is already the final event: nothing more will come (EventSource stops reconnecting). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: Bearer realm="async-jobs". */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this API key (missing, another owner's, or a malformed id: all the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SSE_MAX_STREAMS_PER_OWNER streams are already open for this owner. */
+            429: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openWebSocket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching Protocols: the connection is now a WebSocket. */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: Bearer realm="async-jobs". */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a WebSocket upgrade request. */
+            426: {
+                headers: {
+                    /** @description The protocol to upgrade to: `websocket`. */
+                    Upgrade?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -34,7 +34,7 @@ export const streamJobEventsRoute = createRoute({
         .string()
         .optional()
         .openapi({
-          param: { name: 'Last-Event-ID', in: 'header' },
+          param: { name: 'last-event-id', in: 'header' },
           description: 'The `id` of the last event received; the stream resumes after it.',
         }),
     }),
