@@ -22,6 +22,7 @@ import {
 import { followJob, type JobFollower } from './follow-job';
 import {
   CLOSE_GOING_AWAY,
+  CLOSE_TOO_BIG,
   CLOSE_UNAUTHORIZED,
   type ClientMessage,
   parseClientMessage,
@@ -104,6 +105,12 @@ export function attachWebSocketChannel(server: Server, deps: AppDeps): WebSocket
       `This connection already follows ${config.WS_MAX_SUBSCRIPTIONS} jobs; unsubscribe from some first.`,
     ).problem;
 
+  // The contract closes a connection over either cap with 1009; the error message says which.
+  const refuseSubscription = (conn: Connection, jobId: string) => {
+    send(conn, { type: 'error', job_id: jobId, problem: tooManySubscriptions() });
+    conn.ws.close(CLOSE_TOO_BIG, 'too many subscriptions');
+  };
+
   async function handleSubmit(
     conn: Connection,
     ownerId: string,
@@ -144,7 +151,7 @@ export function attachWebSocketChannel(server: Server, deps: AppDeps): WebSocket
     send(conn, { type: 'accepted', request_id, data: toJobResource(outcome.job) });
     // The accepted message is the job at its current event: follow on from there.
     if (hasRoomFor(conn, outcome.job.id)) subscribe(conn, outcome.job, outcome.job.event_seq);
-    else send(conn, { type: 'error', job_id: outcome.job.id, problem: tooManySubscriptions() });
+    else refuseSubscription(conn, outcome.job.id);
   }
 
   async function handleMessage(conn: Connection, text: string) {
@@ -177,7 +184,7 @@ export function attachWebSocketChannel(server: Server, deps: AppDeps): WebSocket
         if (!job)
           return send(conn, { type: 'error', job_id: message.job_id, problem: jobNotFound().problem });
         if (!hasRoomFor(conn, job.id))
-          return send(conn, { type: 'error', job_id: message.job_id, problem: tooManySubscriptions() });
+          return refuseSubscription(conn, message.job_id);
         return subscribe(conn, job, message.after);
       }
       case 'unsubscribe':

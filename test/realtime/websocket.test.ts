@@ -140,12 +140,14 @@ describe('GET /v1/ws', () => {
     }
     client.send({ type: 'subscribe', job_id: jobs[3]?.id });
     expect(await client.next((m) => m.type === 'error')).toMatchObject({ problem: { status: 429 } });
-    client.send({
+    expect((await client.closed).code).toBe(1009);
+    const big = await openWs(svc.url, { key: owner.key });
+    big.send({
       type: 'submit',
       request_id: 'big',
       job: { type: 'demo.sleep', input: { output: 'x'.repeat(20_000) } },
     });
-    expect((await client.closed).code).toBe(1009);
+    expect((await big.closed).code).toBe(1009);
     await waitFor(async () => svc.service.webSockets?.subscriptionCount === 0);
     for (const job of jobs) await owner.fetch(`/v1/jobs/${job.id}/cancel`, { method: 'POST' });
   });
