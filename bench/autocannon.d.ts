@@ -8,6 +8,7 @@ declare module 'autocannon' {
     body?: string | undefined;
     connections?: number;
     duration?: number;
+    requests?: Array<{ setupRequest?: (req: { headers?: Record<string, string> }) => unknown }>;
   }
   interface Histogram {
     average: number;

@@ -14,6 +14,9 @@ export interface Measured {
   status?: StatusPollFigures;
   submitAll?: number;
   submitApi?: number;
+  diagManyOwners?: number;
+  diagAsyncCommit?: number;
+  diagAsyncCommitInsert?: number;
   insertBaseline?: number;
   e2eFlood?: EndToEnd;
   rawFlood?: EndToEnd;
@@ -60,6 +63,21 @@ export function collectFigures(m: Measured, settings: { floodSeconds: number; ra
       ours: m.submitApi ?? NOT_RUN,
       baseline: insert,
       target: submitTarget,
+    },
+    {
+      name: 'Diagnostic: submit, ROLE=api, 50 owners round-robin',
+      unit: 'req/s',
+      ours: m.diagManyOwners ?? NOT_RUN,
+      baseline: insert,
+    },
+    {
+      name: 'Diagnostic: submit, ROLE=api, synchronous_commit=off',
+      unit: 'req/s',
+      ours: m.diagAsyncCommit ?? NOT_RUN,
+      baseline:
+        m.diagAsyncCommitInsert === undefined
+          ? undefined
+          : { name: 'Hono + INSERT, synchronous_commit=off', value: m.diagAsyncCommitInsert },
     },
     {
       name: 'Submit throughput, API + workers in one process, 50 conns',

@@ -9,6 +9,8 @@ export interface HttpLoadArgs {
   body?: string;
   connections: number;
   durationSeconds: number;
+  /** Authorization values to rotate through, one per request (many owners instead of one). */
+  rotateAuthorization?: string[];
 }
 
 export interface HttpLoadResult {
@@ -21,6 +23,8 @@ export interface HttpLoadResult {
 }
 
 const args = await receiveArgs<HttpLoadArgs>();
+let turn = 0;
+const rotate = args.rotateAuthorization;
 const result = await autocannon({
   url: args.url,
   method: args.method,
@@ -28,6 +32,18 @@ const result = await autocannon({
   body: args.body,
   connections: args.connections,
   duration: args.durationSeconds,
+  ...(rotate && rotate.length > 0
+    ? {
+        requests: [
+          {
+            setupRequest: (req: { headers?: Record<string, string> }) => ({
+              ...req,
+              headers: { ...req.headers, authorization: rotate[turn++ % rotate.length] as string },
+            }),
+          },
+        ],
+      }
+    : {}),
 });
 const statusCodes: Record<string, number> = {};
 for (const [code, stat] of Object.entries(result.statusCodeStats ?? {}))

@@ -46,7 +46,7 @@ const settings = quick
     };
 // Steps that would start past the soft budget are skipped (their rows say so); the watchdog is
 // the hard stop for a hang, the only way this bench exits non-zero apart from a crash.
-const BUDGET_MS = quick ? 85_000 : 12 * 60_000;
+const BUDGET_MS = quick ? 95_000 : 12 * 60_000;
 const WATCHDOG_MS = quick ? 115_000 : 15 * 60_000;
 const skipped: string[] = [];
 async function step<T>(name: string, expectedSeconds: number, run: () => Promise<T>): Promise<T | undefined> {
@@ -113,9 +113,10 @@ function watchRss(child: BenchChild) {
 const measured: Measured = {};
 try {
   // Phase 1: one process with API and workers (ROLE=all), as `npm start` runs it.
+  // The baseline server starts alongside (its own table, no migrations needed).
+  const baseline = spawnBenchChild('hono-sql', 'baselines/hono-sql.ts', { DATABASE_URL: db.url });
   const all = await startServiceProcess('all');
   const { key } = await createApiKey(db.sql, 'bench');
-  const baseline = spawnBenchChild('hono-sql', 'baselines/hono-sql.ts', { DATABASE_URL: db.url });
   const { url: baselineUrl, seedId } = await baseline.next<{ url: string; seedId: string }>('ready', 30_000);
   const ctx: BenchContext = {
     quick,
@@ -143,6 +144,17 @@ try {
   measured.insertBaseline = await step('Hono + INSERT baseline', settings.runs * (L + 2), () =>
     measureInsertBaseline(ctx, baselineUrl),
   );
+  rss.state.sampling = false;
+  measured.pickupInProcess = await step('pickup, worker in-process', 4, () =>
+    measurePickup(ctx, settings.pickups),
+  );
+  measured.pickupPolling = await step('pickup, pg-boss default polling', settings.polls * 1.3 + 2, () =>
+    measurePollingPickup(ctx, settings.polls),
+  );
+  measured.sse = await step('SSE', 3, () => measureSse(ctx));
+  measured.callbacks = await step('callbacks', 3, () => measureCallbacks(ctx, settings.callbacks));
+  // The heavy end-to-end runs last, so on a slow machine the time budget cuts them, not the rest.
+  rss.state.sampling = true;
   measured.e2eFlood = await step('end to end, flooded', settings.floodSeconds + 8, () =>
     measureEndToEndFlood(ctx, settings.floodSeconds),
   );
@@ -160,14 +172,6 @@ try {
   rss.state.sampling = false;
   measured.rssLoad = rss.state.peak || undefined;
   rss.stop();
-  measured.pickupInProcess = await step('pickup, worker in-process', 4, () =>
-    measurePickup(ctx, settings.pickups),
-  );
-  measured.pickupPolling = await step('pickup, pg-boss default polling', settings.polls * 1.3 + 2, () =>
-    measurePollingPickup(ctx, settings.polls),
-  );
-  measured.sse = await step('SSE', 3, () => measureSse(ctx));
-  measured.callbacks = await step('callbacks', 3, () => measureCallbacks(ctx, settings.callbacks));
   await all.child.stop();
   await purgeBacklog(db.sql);
 
@@ -184,6 +188,29 @@ try {
       return rate;
     },
   );
+  // Diagnostics for what bounds submit: one owner's row lock (50 owners instead of one), and the
+  // commit's fsync (synchronous_commit off, for the service and the INSERT baseline alike).
+  const once = { ...apiCtx, runs: 1 };
+  measured.diagManyOwners = await step('diagnostic: submit with 50 owners (ROLE=api)', L + 4, async () => {
+    const keys: string[] = [];
+    for (let i = 0; i < 50; i++) keys.push((await createApiKey(db.sql, `bench_${i}`)).key);
+    return measureSubmit(once, { workers: false, keys });
+  });
+  const asyncCommit = await step('diagnostic: synchronous_commit = off', 2 * L + 6, async () => {
+    await db.sql`alter system set synchronous_commit = off`;
+    await db.sql`select pg_reload_conf()`;
+    try {
+      return {
+        submit: await measureSubmit(once, { workers: false }),
+        insert: await measureInsertBaseline(once, baselineUrl),
+      };
+    } finally {
+      await db.sql`alter system reset synchronous_commit`;
+      await db.sql`select pg_reload_conf()`;
+    }
+  });
+  measured.diagAsyncCommit = asyncCommit?.submit;
+  measured.diagAsyncCommitInsert = asyncCommit?.insert;
   measured.pickupWorkerProcess = await step('pickup, ROLE=worker process', 10, async () => {
     const worker = await startServiceProcess('worker');
     try {

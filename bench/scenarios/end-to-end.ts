@@ -61,13 +61,13 @@ const submitter = (ctx: BenchContext, args: SubmitMode) =>
   );
 
 /** How long to wait for the last jobs to finish after the submitting stops. */
-const finishWaitMs = (ctx: BenchContext) => (ctx.quick ? 3000 : 30_000);
+const finishWaitMs = (ctx: BenchContext) => (ctx.quick ? 2000 : 30_000);
 
 export async function measureEndToEndFlood(ctx: BenchContext, durationSeconds: number): Promise<EndToEnd> {
   const { sent, rejected } = await submitter(ctx, { mode: 'flood', durationSeconds, connections: 50 });
   const result = await collectFinished(ctx, sent, finishWaitMs(ctx));
   ctx.log(`e2e flood: ${JSON.stringify(result)} rejected ${rejected}`);
-  await waitForDrain(ctx, 5000);
+  await waitForDrain(ctx, ctx.quick ? 1000 : 5000);
   return result;
 }
 
@@ -84,7 +84,7 @@ export async function measureEndToEndAtRate(
   });
   const result = await collectFinished(ctx, sent, finishWaitMs(ctx));
   ctx.log(`e2e at ${ratePerSecond}/s: ${JSON.stringify(result)} rejected ${rejected} dropped ${dropped}`);
-  await waitForDrain(ctx, 5000);
+  await waitForDrain(ctx, ctx.quick ? 1000 : 5000);
   return result;
 }
 
@@ -116,6 +116,7 @@ export async function rawAtRate(ctx: BenchContext, ratePerSecond: number, durati
     ratePerSecond,
     durationSeconds,
     concurrency: WORKER_CONCURRENCY,
+    maxInFlight: ctx.quick ? 100 : 1000,
     waitMs: finishWaitMs(ctx),
   });
   ctx.log(`raw pg-boss at ${ratePerSecond}/s: ${JSON.stringify(result)}`);

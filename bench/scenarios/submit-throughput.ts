@@ -15,7 +15,7 @@ const CONNECTIONS = 50;
 /** With `workers: false` (ROLE=api) nothing drains the queue, so the backlog is purged after each run. */
 export async function measureSubmit(
   ctx: BenchContext,
-  options: { serviceUrl?: string; workers: boolean },
+  options: { serviceUrl?: string; workers: boolean; keys?: string[] },
 ): Promise<number> {
   const serviceUrl = options.serviceUrl ?? ctx.serviceUrl;
   return medianOfRuns(ctx, async () => {
@@ -26,12 +26,15 @@ export async function measureSubmit(
       body: JSON.stringify(SUBMIT_BODY),
       connections: CONNECTIONS,
       durationSeconds: ctx.loadSeconds,
+      rotateAuthorization: options.keys?.map((k) => `Bearer ${k}`),
     });
-    ctx.log(`submit: ${result.requestsPerSecond.toFixed(0)} req/s ${JSON.stringify(result.statusCodes)}`);
+    ctx.log(
+      `submit${options.keys ? ` (${options.keys.length} owners)` : ''}: ${result.requestsPerSecond.toFixed(0)} req/s ${JSON.stringify(result.statusCodes)}`,
+    );
     const accepted = result.statusCodes['202'] ?? 0;
     // Only accepted jobs count: a 429 or 500 storm must not look fast.
     const rate = (accepted / Math.max(1, result.total)) * result.requestsPerSecond;
-    if (options.workers) await waitForDrain(ctx, ctx.quick ? 3000 : 15_000);
+    if (options.workers) await waitForDrain(ctx, ctx.quick ? 1000 : 15_000);
     else await purgeBacklog(ctx.sql);
     return rate;
   });
