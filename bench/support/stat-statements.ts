@@ -10,7 +10,7 @@ export async function printStatStatements(sql: Sql, log: (line: string) => void,
   const rows = await sql<{ calls: string; total_ms: number; mean_ms: number; query: string }[]>`
     select calls, round(total_exec_time::numeric, 1)::float8 as total_ms,
            round(mean_exec_time::numeric, 3)::float8 as mean_ms,
-           regexp_replace(left(query, 160), '\s+', ' ', 'g') as query
+           regexp_replace(left(query, 160), '[[:space:]]+', ' ', 'g') as query
     from pg_stat_statements order by total_exec_time desc limit ${limit}`;
   log('pg_stat_statements, by total time:');
   for (const r of rows)
