@@ -1,0 +1,124 @@
+// End to end: jobs submitted over HTTP until they are succeeded — completed jobs/s when flooded,
+// and submit→succeeded latency at a fixed offered rate — against raw pg-boss send + work with the
+// same worker settings. Send times are the client's clock; finished_at is the database's, on the
+// same machine.
+import type { RawPgBossArgs, RawPgBossResult } from '../baselines/raw-pgboss';
+import type { SubmitMode, SubmitResult } from '../load-submit';
+import { type BenchContext, waitForDrain } from '../support/bench-context';
+import { runBenchChild } from '../support/child-process';
+import { percentile } from '../support/stats';
+import { SUBMIT_BODY } from './submit-throughput';
+
+export interface EndToEnd {
+  sent: number;
+  completed: number;
+  jobsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const WORKER_CONCURRENCY = 16; // the service's default WORKER_CONCURRENCY
+
+async function collectFinished(ctx: BenchContext, sent: Array<[string, number]>, timeoutMs: number) {
+  const ids = sent.map(([id]) => id);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await ctx.sql<{ n: number }[]>`
+      select count(*)::int as n from jobs where id = any(${ids}) and finished_at is not null`;
+    if ((row?.n ?? 0) >= ids.length || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const rows = await ctx.sql<{ id: string; ms: number }[]>`
+    select id, extract(epoch from finished_at) * 1000 as ms from jobs
+    where id = any(${ids}) and status = 'succeeded'`;
+  const finished = new Map(rows.map((r) => [r.id, Number(r.ms)]));
+  const latencies: number[] = [];
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  for (const [id, at] of sent) {
+    first = Math.min(first, at);
+    const done = finished.get(id);
+    if (done === undefined) continue;
+    latencies.push(done - at);
+    last = Math.max(last, done);
+  }
+  return {
+    sent: sent.length,
+    completed: latencies.length,
+    jobsPerSecond: latencies.length / Math.max(0.001, (last - first) / 1000),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  } satisfies EndToEnd;
+}
+
+const submitter = (ctx: BenchContext, args: SubmitMode) =>
+  runBenchChild<SubmitResult>(
+    'load-submit',
+    'load-submit.ts',
+    {},
+    { url: ctx.serviceUrl, key: ctx.key, body: SUBMIT_BODY, ...args },
+    180_000,
+  );
+
+/** How long to wait for the last jobs to finish after the submitting stops. */
+const finishWaitMs = (ctx: BenchContext) => (ctx.quick ? 2000 : 30_000);
+
+export async function measureEndToEndFlood(ctx: BenchContext, durationSeconds: number): Promise<EndToEnd> {
+  const { sent, rejected } = await submitter(ctx, { mode: 'flood', durationSeconds, connections: 50 });
+  const result = await collectFinished(ctx, sent, finishWaitMs(ctx));
+  ctx.log(`e2e flood: ${JSON.stringify(result)} rejected ${rejected}`);
+  await waitForDrain(ctx, ctx.quick ? 1000 : 5000);
+  return result;
+}
+
+export async function measureEndToEndAtRate(
+  ctx: BenchContext,
+  ratePerSecond: number,
+  durationSeconds: number,
+): Promise<EndToEnd> {
+  const { sent, rejected, dropped } = await submitter(ctx, {
+    mode: 'rate',
+    ratePerSecond,
+    durationSeconds,
+    maxInFlight: ctx.quick ? 100 : 1000,
+  });
+  const result = await collectFinished(ctx, sent, finishWaitMs(ctx));
+  ctx.log(`e2e at ${ratePerSecond}/s: ${JSON.stringify(result)} rejected ${rejected} dropped ${dropped}`);
+  await waitForDrain(ctx, ctx.quick ? 1000 : 5000);
+  return result;
+}
+
+export function runRawPgBoss(ctx: BenchContext, args: RawPgBossArgs): Promise<RawPgBossResult> {
+  return runBenchChild<RawPgBossResult>(
+    'raw-pgboss',
+    'baselines/raw-pgboss.ts',
+    { DATABASE_URL: ctx.databaseUrl },
+    args,
+    240_000,
+  );
+}
+
+export async function rawFlood(ctx: BenchContext, durationSeconds: number): Promise<EndToEnd> {
+  const result = await runRawPgBoss(ctx, {
+    mode: 'flood',
+    durationSeconds,
+    connections: 50,
+    concurrency: WORKER_CONCURRENCY,
+    waitMs: finishWaitMs(ctx),
+  });
+  ctx.log(`raw pg-boss flood: ${JSON.stringify(result)}`);
+  return result;
+}
+
+export async function rawAtRate(ctx: BenchContext, ratePerSecond: number, durationSeconds: number) {
+  const result = await runRawPgBoss(ctx, {
+    mode: 'rate',
+    ratePerSecond,
+    durationSeconds,
+    concurrency: WORKER_CONCURRENCY,
+    maxInFlight: ctx.quick ? 100 : 1000,
+    waitMs: finishWaitMs(ctx),
+  });
+  ctx.log(`raw pg-boss at ${ratePerSecond}/s: ${JSON.stringify(result)}`);
+  return result;
+}

@@ -1,0 +1,20 @@
+// pg_stat_statements for the profile mode: reset before a scenario, then the statements that
+// took the most database time during it.
+import type { Sql } from '../../src/db/client';
+
+export async function resetStatStatements(sql: Sql): Promise<void> {
+  await sql`select pg_stat_statements_reset()`;
+}
+
+export async function printStatStatements(sql: Sql, log: (line: string) => void, limit = 15): Promise<void> {
+  const rows = await sql<{ calls: string; total_ms: number; mean_ms: number; query: string }[]>`
+    select calls, round(total_exec_time::numeric, 1)::float8 as total_ms,
+           round(mean_exec_time::numeric, 3)::float8 as mean_ms,
+           regexp_replace(left(query, 160), '[[:space:]]+', ' ', 'g') as query
+    from pg_stat_statements order by total_exec_time desc limit ${limit}`;
+  log('pg_stat_statements, by total time:');
+  for (const r of rows)
+    log(
+      `  ${String(r.calls).padStart(8)} calls ${String(r.total_ms).padStart(9)} ms total ${String(r.mean_ms).padStart(7)} ms mean  ${r.query}`,
+    );
+}
