@@ -61,7 +61,6 @@ export async function waitForDrain(ctx: BenchContext, timeoutMs: number): Promis
 export async function purgeBacklog(sql: Sql): Promise<void> {
   await sql`delete from pgboss.job where state in ('created', 'retry')`;
   await sql`update jobs set status = 'canceled', finished_at = now() where status in ('queued', 'running')`;
-  await sql`update owners set active_jobs = 0`;
 }
 
 /** Submits one job and waits (Prefer: wait) for it to finish; returns the id and the final answer. */

@@ -19,9 +19,6 @@ const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode
 
 export const owners = pgTable('owners', {
   id: text('id').primaryKey(),
-  // Jobs queued or running; kept by the same statements that change a job's status so the
-  // per-owner cap is exact without counting rows.
-  activeJobs: integer('active_jobs').notNull().default(0),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
 });
 
@@ -72,6 +69,8 @@ export const jobs = pgTable(
   (t) => [
     index('jobs_owner_seq_idx').on(t.ownerId, t.seq.desc()),
     index('jobs_finished_at_idx').on(t.finishedAt),
+    // The per-owner cap counts these (job-store.ts countActiveJobs).
+    index('jobs_owner_active_idx').on(t.ownerId).where(sql`${t.status} in ('queued', 'running')`),
     check('jobs_status_check', sql`${t.status} in ('queued','running','succeeded','failed','canceled')`),
   ],
 );

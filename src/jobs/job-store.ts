@@ -78,27 +78,36 @@ export interface NewJob {
 }
 
 /**
- * Inserts a queued job and its first event, taking one slot of the owner's active-job cap in the
- * same statement (a row lock on the owner, so the cap is exact). Returns undefined when full.
+ * The per-owner cap is exact without a hot counter row: submitters of one owner take a
+ * transaction-scoped advisory lock, then count the owner's queued and running jobs (a partial
+ * index) in a NEW statement, whose snapshot sees every submit committed before the lock was
+ * granted. Workers finishing jobs take no lock at all: they can only lower the count.
  */
-export async function insertJob(db: Db, job: NewJob, maxActive: number): Promise<JobRow | undefined> {
-  const rows = await db<JobRow[]>`
-    with slot as (
-      update owners set active_jobs = active_jobs + 1
-      where id = ${job.ownerId} and active_jobs < ${maxActive}
-      returning id
-    ), j as (
-      insert into jobs (id, owner_id, type, input, metadata, callback_url, callback_status, max_attempts, event_seq)
-      select ${job.id}, slot.id, ${job.type}, ${db.json(job.input as never)}, ${db.json(job.metadata)},
-             ${job.callbackUrl}, ${job.callbackUrl ? 'pending' : null}, ${job.maxAttempts}, 1
-      from slot
-      returning *
-    ), e as (
-      insert into job_events (job_id, seq, kind, payload)
-      select j.id, 1, 'status', to_jsonb(j) - 'input' - 'output' - 'artifact' from j
-    )
-    select ${db(STATUS_COLUMNS as unknown as string[])} from j`;
-  return rows[0];
+async function lockOwnersForSubmit(db: Db, ownerIds: string[]): Promise<void> {
+  // Sorted, so two transactions locking several owners cannot deadlock.
+  await db`
+    select count(pg_advisory_xact_lock(hashtextextended('submit:' || id, 0)))
+    from (select unnest(${[...ownerIds].sort()}::text[]) as id order by 1) as owners_in_order`;
+}
+
+async function countActiveJobs(db: Db, ownerIds: string[]): Promise<Map<string, number>> {
+  const rows = await db<{ id: string; active: number }[]>`
+    select o.id, (select count(*)::int from jobs j
+                  where j.owner_id = o.id and j.status in ('queued', 'running')) as active
+    from owners o where o.id = any(${ownerIds})`;
+  return new Map(rows.map((r) => [r.id, r.active]));
+}
+
+/**
+ * Inserts a queued job and its first event when the owner is under its cap (undefined when
+ * full). Call inside a transaction: the cap lock lasts until it commits.
+ */
+export async function insertJob(db: TxSql, job: NewJob, maxActive: number): Promise<JobRow | undefined> {
+  await lockOwnersForSubmit(db, [job.ownerId]);
+  const active = (await countActiveJobs(db, [job.ownerId])).get(job.ownerId);
+  if (active === undefined || active >= maxActive) return undefined;
+  const [row] = await insertJobs(db, [job]);
+  return row;
 }
 
 // Job ids are UUIDs. Anything else cannot name a job, and (with a NUL, say) could not even be sent
@@ -240,8 +249,6 @@ export async function finishAttempt(
         finished_at = now(), event_seq = event_seq + 1
       where id = ${id} and attempt = ${attempt} and status = 'running'
       returning *
-    ), o as (
-      update owners set active_jobs = active_jobs - 1 from u where owners.id = u.owner_id
     ), e as (
       insert into job_events (job_id, seq, kind, payload)
       select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u
@@ -296,8 +303,6 @@ export async function cancelOwnedJob(
         event_seq = event_seq + case when status = 'queued' then 1 else 0 end
       where id = ${id} and owner_id = ${ownerId} and status in ('queued', 'running')
       returning *
-    ), o as (
-      update owners set active_jobs = active_jobs - 1 from u where owners.id = u.owner_id and u.status = 'canceled'
     ), e as (
       insert into job_events (job_id, seq, kind, payload)
       select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u where u.status = 'canceled'
@@ -365,8 +370,6 @@ export async function failLostJob(
       update jobs set status = 'failed', error = ${db.json(error as never)}, finished_at = now(), event_seq = event_seq + 1
       where id = ${id} and status in ('queued', 'running')
       returning *
-    ), o as (
-      update owners set active_jobs = active_jobs - 1 from u where owners.id = u.owner_id
     ), e as (
       insert into job_events (job_id, seq, kind, payload)
       select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u
@@ -376,27 +379,21 @@ export async function failLostJob(
 }
 
 /**
- * Takes up to `wanted[owner]` slots of each owner's active-job cap, locking the owners' rows in id
- * order (so concurrent batches cannot deadlock). Returns the slots granted per owner.
+ * Takes up to `wanted[owner]` slots of each owner's active-job cap for this transaction (see
+ * lockOwnersForSubmit). Returns the slots granted per owner; an unknown owner gets none.
  */
 export async function takeCapSlots(
-  db: Db,
+  db: TxSql,
   wanted: Map<string, number>,
   maxActive: number,
 ): Promise<Map<string, number>> {
-  const ids = [...wanted.keys()].sort();
-  const rows = await db<{ id: string; active_jobs: number }[]>`
-    select id, active_jobs from owners where id = any(${ids}) order by id for update`;
+  const ids = [...wanted.keys()];
+  await lockOwnersForSubmit(db, ids);
+  const active = await countActiveJobs(db, ids);
   const granted = new Map<string, number>();
-  for (const row of rows) {
-    const n = Math.max(0, Math.min(wanted.get(row.id) ?? 0, maxActive - row.active_jobs));
-    if (n > 0) granted.set(row.id, n);
-  }
-  if (granted.size > 0) {
-    await db`
-      update owners set active_jobs = active_jobs + g.n
-      from unnest(${[...granted.keys()]}::text[], ${[...granted.values()]}::int[]) as g(id, n)
-      where owners.id = g.id`;
+  for (const [id, count] of active) {
+    const n = Math.max(0, Math.min(wanted.get(id) ?? 0, maxActive - count));
+    if (n > 0) granted.set(id, n);
   }
   return granted;
 }

@@ -183,8 +183,7 @@ export function attachWebSocketChannel(server: Server, deps: AppDeps): WebSocket
         const job = await findOwnedJob(deps.sql, ownerId, message.job_id, config.JOB_TTL_SECONDS);
         if (!job)
           return send(conn, { type: 'error', job_id: message.job_id, problem: jobNotFound().problem });
-        if (!hasRoomFor(conn, job.id))
-          return refuseSubscription(conn, message.job_id);
+        if (!hasRoomFor(conn, job.id)) return refuseSubscription(conn, message.job_id);
         return subscribe(conn, job, message.after);
       }
       case 'unsubscribe':

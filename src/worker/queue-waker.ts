@@ -61,3 +61,13 @@ export async function startQueueWaker(
     },
   };
 }
+
+/**
+ * Called as a job ends: with batchSize 1 a pg-boss worker sleeps its poll interval after every
+ * job unless notified, so a backlog would drain at one job per worker per interval. Flag every
+ * busy worker of the queue (this one included) to fetch again as soon as its job ends; an empty
+ * fetch then puts it back to sleep. Idle workers are left alone, so no herd.
+ */
+export function fetchAgainWhenDone(boss: PgBoss, queue: string): void {
+  for (const w of boss.getWipData()) if (w.name === queue && w.count > 0) boss.notifyWorker(w.id);
+}

@@ -8,7 +8,7 @@ import type { JobFeed } from '../jobs/job-feed';
 import { findCancelRequested } from '../jobs/job-store';
 import type { TerminalHook } from '../jobs/terminal-hooks';
 import type { Logger } from '../observability/logger';
-import { startQueueWaker } from './queue-waker';
+import { fetchAgainWhenDone, startQueueWaker } from './queue-waker';
 import { runAttempt } from './run-attempt';
 
 const CANCEL_POLL_MS = 2000;
@@ -52,7 +52,11 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
       queueNameOf(type.type),
       { batchSize: 1, localConcurrency: deps.concurrency, pollingIntervalSeconds: QUEUE_POLL_SECONDS },
       async ([job]) => {
-        if (job) await runAttempt(attemptDeps, type, job);
+        try {
+          if (job) await runAttempt(attemptDeps, type, job);
+        } finally {
+          fetchAgainWhenDone(deps.boss, queueNameOf(type.type));
+        }
       },
     );
   }

@@ -36,7 +36,7 @@ describe('SubmitBatcher (group commit)', () => {
     expect(outcomes.slice(0, 40).filter((o) => o.kind === 'created')).toHaveLength(25);
     expect(outcomes.slice(40).every((o) => o.kind === 'created')).toBe(true);
     const [counts] = await svc.sql`
-      select (select active_jobs from owners where id = ${a.ownerId}) as a,
+      select (select count(*)::int from jobs where owner_id = ${a.ownerId} and status = 'queued') as a,
              (select count(*)::int from jobs where owner_id = ${a.ownerId}) as a_rows,
              (select count(*)::int from pgboss.job where id = any(${created.map((o) => (o.kind === 'created' ? o.job.id : ''))}::uuid[])) as queued`;
     expect(counts).toMatchObject({ a: 25, a_rows: 25, queued: 35 });
@@ -58,7 +58,7 @@ describe('SubmitBatcher (group commit)', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     const [row] = await svc.sql`
-      select count(*)::int as jobs, (select active_jobs from owners where id = ${owner.ownerId}) as active
+      select count(*)::int as jobs, count(*) filter (where status = 'queued')::int as active
       from jobs where owner_id = ${owner.ownerId}`;
     expect(row).toMatchObject({ jobs: 3, active: 3 });
   });

@@ -97,8 +97,9 @@ describe('forward-only status', () => {
       expect(terminal[0]?.status).toBe(final.status);
       expect(events.at(-1)?.status).toBe(final.status);
     }
-    const [owners] = await svc.sql`select active_jobs from owners where id = ${owner.ownerId}`;
-    expect(owners?.active_jobs).toBe(0);
+    const [active] = await svc.sql`
+      select count(*)::int as n from jobs where owner_id = ${owner.ownerId} and status in ('queued', 'running')`;
+    expect(active?.n).toBe(0);
   });
 
   it('fences a stale attempt: its late progress and completion change nothing', async () => {
