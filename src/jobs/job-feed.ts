@@ -82,7 +82,7 @@ export class JobFeed {
         resolve(changed);
       };
       const onAbort = () => finish(false);
-      const timer = setTimeout(() => finish(false), timeoutMs);
+      const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
       signal?.addEventListener('abort', onAbort, { once: true });
       unsubscribe = this.subscribe(jobId, afterSeq, () => finish(true));
     });
