@@ -39,6 +39,13 @@ async function main() {
       if (database.embedded?.owned) await database.embedded.stop();
       process.exit(0);
     } catch (error) {
+      // Ctrl-C in a terminal signals the whole process group, so an embedded PostgreSQL stops at
+      // the same moment and our last queries find it gone: that is a clean stop, not a failure.
+      if (signal === 'SIGINT' && database.embedded?.owned) {
+        log.info('embedded database stopped with us', { error: String(error) });
+        await database.embedded.stop().catch(() => {});
+        process.exit(0);
+      }
       log.error('shutdown failed', { error: String(error) });
       process.exit(1);
     }

@@ -144,23 +144,34 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // Each step runs even if an earlier one failed (the database may already be gone, e.g. an
+      // embedded PostgreSQL that got the same Ctrl-C); the first failure is reported at the end.
+      const failures: unknown[] = [];
+      const step = async (work: () => unknown) => {
+        try {
+          await work();
+        } catch (error) {
+          failures.push(error);
+        }
+      };
       // 1. stop taking requests and let in-flight ones finish
       if (server) {
         const s = server;
         const closed = new Promise<void>((resolve) => s.close(() => resolve()));
         // Event streams never end on their own: close them, or server.close() waits forever.
         deps.streams.closeAll();
-        await webSockets?.close();
+        await step(() => webSockets?.close());
         await closed;
       }
       for (const stopTimer of stopBackground) stopTimer();
       // 2. stop the workers: running jobs get up to 20 s to finish, then go back to the queue
-      await workers?.stop();
-      await dispatcher?.stop();
-      await boss.stop({ graceful: true, timeout: 20_000 });
-      await feed.stop();
-      await stopApiKeyCache();
-      await sql.end({ timeout: 5 });
+      await step(() => workers?.stop());
+      await step(() => dispatcher?.stop());
+      await step(() => boss.stop({ graceful: true, timeout: 20_000 }));
+      await step(() => feed.stop());
+      await step(() => stopApiKeyCache());
+      await step(() => sql.end({ timeout: 5 }));
+      if (failures.length > 0) throw failures[0];
     })();
     return stopping;
   };

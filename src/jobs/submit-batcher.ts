@@ -11,6 +11,8 @@ import { bossDbOf } from '../worker/pg-boss-adapter';
 import { insertJob, insertJobs, type JobRow, type NewJob, takeCapSlots } from './job-store';
 
 const MAX_BATCH = 500;
+const LINGER_BELOW = 8;
+const LINGER_MS = 2;
 
 export type BatchOutcome = { kind: 'created'; job: JobRow } | { kind: 'capped' };
 
@@ -46,6 +48,9 @@ export class SubmitBatcher {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
+      // After a big batch, its clients are only now getting their answers and sending the next
+      // requests: a moment's wait makes the next batch big too, instead of alternating big and tiny.
+      if (this.#queue.length < LINGER_BELOW) await new Promise((r) => setTimeout(r, LINGER_MS));
       const batch = this.#queue.splice(0, MAX_BATCH);
       try {
         await this.#writeBatch(batch);
@@ -91,6 +96,7 @@ export class SubmitBatcher {
         return job ? { kind: 'created', job } : { kind: 'capped' };
       });
     });
+    if (Math.random() < 0.05) console.log('batch', batch.length, T.map(Math.round).join(' '));
     batch.forEach((p, i) => p.resolve(outcomes[i] ?? { kind: 'capped' }));
   }
 
