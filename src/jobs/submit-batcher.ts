@@ -96,7 +96,6 @@ export class SubmitBatcher {
         return job ? { kind: 'created', job } : { kind: 'capped' };
       });
     });
-    if (Math.random() < 0.05) console.log('batch', batch.length, T.map(Math.round).join(' '));
     batch.forEach((p, i) => p.resolve(outcomes[i] ?? { kind: 'capped' }));
   }
 
