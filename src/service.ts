@@ -15,7 +15,7 @@ import { JobFeed } from './jobs/job-feed';
 import { SubmitBatcher } from './jobs/submit-batcher';
 import type { TerminalHook } from './jobs/terminal-hooks';
 import type { Logger } from './observability/logger';
-import { createMetrics } from './observability/metrics';
+import { createMetrics, registerLiveGauges } from './observability/metrics';
 import { OpenStreams } from './realtime/open-streams';
 import { attachWebSocketChannel, type WebSocketChannel } from './realtime/ws-server';
 import { createCallbackHook } from './webhooks/callback-hook';
@@ -111,6 +111,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       log,
       terminalHooks,
       concurrency: config.WORKER_CONCURRENCY,
+      onFinished: (type, status) => metrics.jobsFinished.inc({ type, status }),
     });
     dispatcher = await startDispatcher({
       sql,
@@ -122,6 +123,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       retrySchedule: config.CALLBACK_RETRY_SCHEDULE,
       timeoutMs: config.CALLBACK_TIMEOUT_MS,
       concurrency: config.WORKER_CONCURRENCY,
+      onAttempt: (outcome) => metrics.callbackAttempts.inc({ outcome }),
     });
   }
 
@@ -134,6 +136,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
     });
     webSockets = attachWebSocketChannel(server as Server, deps);
+    const sockets = webSockets;
+    registerLiveGauges(metrics, {
+      openStreams: () => deps.streams.size,
+      openSockets: () => sockets.connectionCount,
+      activeJobs: async () => {
+        const rows = await sql<{ status: string; n: number }[]>`
+          select status, count(*)::int as n from jobs where status in ('queued', 'running') group by status`;
+        return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+      },
+    });
     const address = server.address();
     if (address && typeof address === 'object') {
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -7,8 +7,34 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route'>;
   jobsSubmitted: Counter<'type'>;
   jobsFinished: Counter<'type' | 'status'>;
-  openStreams: Gauge<'kind'>;
   callbackAttempts: Counter<'outcome'>;
+}
+
+/** Gauges read at scrape time from the process (open streams) and the database (backlog). */
+export function registerLiveGauges(
+  metrics: Metrics,
+  sources: { openStreams(): number; openSockets(): number; activeJobs(): Promise<Record<string, number>> },
+): void {
+  new Gauge({
+    name: 'open_streams',
+    help: 'Open SSE streams and WebSocket connections in this process',
+    labelNames: ['kind'],
+    registers: [metrics.registry],
+    collect() {
+      this.set({ kind: 'sse' }, sources.openStreams());
+      this.set({ kind: 'websocket' }, sources.openSockets());
+    },
+  });
+  new Gauge({
+    name: 'jobs_active',
+    help: 'Jobs queued or running, all owners (the backlog)',
+    labelNames: ['status'],
+    registers: [metrics.registry],
+    async collect() {
+      const counts = await sources.activeJobs();
+      for (const status of ['queued', 'running']) this.set({ status }, counts[status] ?? 0);
+    },
+  });
 }
 
 export function createMetrics(): Metrics {
@@ -39,12 +65,6 @@ export function createMetrics(): Metrics {
       name: 'jobs_finished_total',
       help: 'Jobs that reached a terminal status in this process',
       labelNames: ['type', 'status'],
-      registers: [registry],
-    }),
-    openStreams: new Gauge({
-      name: 'open_streams',
-      help: 'Open SSE streams and WebSocket connections',
-      labelNames: ['kind'],
       registers: [registry],
     }),
     callbackAttempts: new Counter({

@@ -34,6 +34,8 @@ export interface DispatcherDeps {
   retrySchedule: readonly number[];
   timeoutMs: number;
   concurrency: number;
+  /** Called after each attempt is recorded, with its outcome (for metrics). */
+  onAttempt?: (outcome: 'delivered' | 'retrying' | 'failed' | 'redelivery-failed') => void;
 }
 
 /** A stable pg-boss id per (event, automatic attempt): scheduling the same attempt twice is a no-op. */
@@ -119,6 +121,7 @@ export async function runDeliveryAttempt(deps: DispatcherDeps, data: DeliveryJob
     }
     return n;
   });
+  deps.onAttempt?.(status ?? 'redelivery-failed');
   const fields = {
     webhook_id: event.id,
     job_id: event.job_id,

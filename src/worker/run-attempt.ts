@@ -22,6 +22,8 @@ export interface AttemptDeps {
   terminalHooks: readonly TerminalHook[];
   /** Controllers of the attempts running in this process, by job id, for cancel requests. */
   running: Map<string, AbortController>;
+  /** Called after a terminal status committed (for metrics). */
+  onFinished?: (type: string, status: string) => void;
 }
 
 export class RetryableAttemptError extends Error {}
@@ -37,11 +39,13 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 async function finish(deps: AttemptDeps, id: string, attempt: number, outcome: AttemptOutcome) {
-  return deps.sql.begin(async (tx) => {
-    const row = await finishAttempt(tx, id, attempt, outcome, canceledError());
-    if (row) await runTerminalHooks(deps.terminalHooks, tx, row);
-    return row;
+  const row = await deps.sql.begin(async (tx) => {
+    const finished = await finishAttempt(tx, id, attempt, outcome, canceledError());
+    if (finished) await runTerminalHooks(deps.terminalHooks, tx, finished);
+    return finished;
   });
+  if (row) deps.onFinished?.(row.type, row.status);
+  return row;
 }
 
 export async function runAttempt(

@@ -27,6 +27,7 @@ export interface WorkerDeps {
   log: Logger;
   terminalHooks: readonly TerminalHook[];
   concurrency: number;
+  onFinished?: (type: string, status: string) => void;
 }
 
 export interface Workers {
@@ -36,7 +37,13 @@ export interface Workers {
 
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const running = new Map<string, AbortController>();
-  const attemptDeps = { sql: deps.sql, log: deps.log, terminalHooks: deps.terminalHooks, running };
+  const attemptDeps = {
+    sql: deps.sql,
+    log: deps.log,
+    terminalHooks: deps.terminalHooks,
+    running,
+    onFinished: deps.onFinished,
+  };
   const stopListening = deps.feed.onCancelRequested((jobId) => running.get(jobId)?.abort('canceled'));
   const poll = setInterval(() => {
     findCancelRequested(deps.sql, [...running.keys()])

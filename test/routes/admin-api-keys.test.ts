@@ -84,8 +84,19 @@ describe('service routes', () => {
       status: 'ready',
       checks: { database: true, migrations: true, workers: true },
     });
+    const owner = await svc.newOwner();
+    const done = await owner.fetch('/v1/jobs', {
+      method: 'POST',
+      headers: { prefer: 'wait=20' },
+      json: { type: 'demo.sleep', input: { duration_ms: 0 } },
+    });
+    expect(done.status).toBe(303);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     expect(metrics).toMatch(/http_requests_total/);
+    expect(metrics).toMatch(/jobs_submitted_total\{type="demo.sleep"\} [1-9]/);
+    expect(metrics).toMatch(/jobs_finished_total\{type="demo.sleep",status="succeeded"\} [1-9]/);
+    expect(metrics).toMatch(/jobs_active\{status="queued"\} \d+/);
+    expect(metrics).toMatch(/open_streams\{kind="sse"\} 0/);
     expect((await fetch(`${svc.url}/docs`)).status).toBe(200);
   });
 });
