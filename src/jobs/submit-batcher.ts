@@ -96,7 +96,7 @@ export class SubmitBatcher {
         return job ? { kind: 'created', job } : { kind: 'capped' };
       });
     });
-    batch.forEach((p, i) => p.resolve(outcomes[i] ?? { kind: 'capped' }));
+    for (const [i, p] of batch.entries()) p.resolve(outcomes[i] ?? { kind: 'capped' });
   }
 
   /** The one-request path, used when a batch failed: each request succeeds or fails alone. */
