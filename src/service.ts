@@ -49,6 +49,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const { config, databaseUrl, log } = options;
   await migrateDatabase(databaseUrl);
   const sql = createSql(databaseUrl, { max: 20 });
+  // Claims and progress of attempts: no WAL flush to wait for (see SqlOptions.durableCommits).
+  const relaxedSql = createSql(databaseUrl, { max: 8, durableCommits: false });
   const registry = createRegistry(options.jobTypes);
   const boss: PgBoss = createBoss(databaseUrl, log);
   await boss.start();
@@ -105,6 +107,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     );
     workers = await startWorkers({
       sql,
+      relaxedSql,
       boss,
       feed,
       registry,
@@ -183,6 +186,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await step(() => feed.stop());
       await step(() => stopApiKeyCache());
       await step(() => sql.end({ timeout: 5 }));
+      await step(() => relaxedSql.end({ timeout: 5 }));
       if (failures.length > 0) throw failures[0];
     })();
     return stopping;

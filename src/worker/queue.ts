@@ -22,6 +22,10 @@ export function createBoss(url: string, log: Logger, options: { max?: number } =
     monitorIntervalSeconds: 5,
     schedule: false,
     application_name: 'async-jobs-queue',
+    // pg-boss's own writes (fetch, complete, fail → retry, heartbeats) need no WAL flush: if a
+    // database crash loses one, the job is simply run again, and our fenced job row makes a rerun
+    // of a finished job a no-op. New jobs are sent through OUR durable transactions (bossDbOf).
+    options: '-c synchronous_commit=off',
     // Passed through to pg.Pool, which otherwise closes idle connections after 10 s: the first
     // job after a quiet spell then paid a new connection (TLS/SCRAM) before its fetch could run.
     ...({ min: 2 } as object),

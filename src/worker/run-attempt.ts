@@ -18,6 +18,8 @@ import { createProgressReporter } from './progress-reporter';
 
 export interface AttemptDeps {
   sql: Sql;
+  /** For the claim and progress writes, which need no WAL flush (see createSql's durableCommits). */
+  relaxedSql: Sql;
   log: Logger;
   terminalHooks: readonly TerminalHook[];
   /** Controllers of the attempts running in this process, by job id, for cancel requests. */
@@ -54,7 +56,7 @@ export async function runAttempt(
   bossJob: Job<{ job_id: string }>,
 ): Promise<void> {
   const id = bossJob.data.job_id;
-  const job = await startAttempt(deps.sql, id);
+  const job = await startAttempt(deps.relaxedSql, id);
   if (!job) return; // canceled or finished meanwhile: nothing to run, the queue entry completes
   const attempt = job.attempt;
   const log = deps.log.child({ job_id: id, type: type.type, attempt });
@@ -70,7 +72,7 @@ export async function runAttempt(
   const signal = AbortSignal.any([cancel.signal, timeout, bossJob.signal]);
   deps.running.set(id, cancel);
   const progress = createProgressReporter(
-    (value) => writeProgress(deps.sql, id, attempt, value),
+    (value) => writeProgress(deps.relaxedSql, id, attempt, value),
     (error) => log.warn('progress write failed', { error: String(error) }),
   );
 
@@ -106,7 +108,7 @@ export async function runAttempt(
       // and the fence makes any write of ours a no-op. Let pg-boss count it as a failed run.
       deps.running.delete(id);
       await progress.flush();
-      await releaseAttempt(deps.sql, id, attempt);
+      await releaseAttempt(deps.relaxedSql, id, attempt);
       throw new RetryableAttemptError(`attempt ${attempt} lost its claim`);
     } else
       outcome = {

@@ -21,6 +21,7 @@ const QUEUE_POLL_SECONDS = 2;
 
 export interface WorkerDeps {
   sql: Sql;
+  relaxedSql: Sql;
   boss: PgBoss;
   feed: JobFeed;
   registry: JobTypeRegistry;
@@ -39,6 +40,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const running = new Map<string, AbortController>();
   const attemptDeps = {
     sql: deps.sql,
+    relaxedSql: deps.relaxedSql,
     log: deps.log,
     terminalHooks: deps.terminalHooks,
     running,
