@@ -140,7 +140,9 @@ export interface Dispatcher {
 }
 
 export async function startDispatcher(deps: DispatcherDeps): Promise<Dispatcher> {
-  const batchSize = Math.max(1, Math.ceil(deps.concurrency / 2));
+  // Attempts are I/O-bound (a remote answer, then one small transaction): many run at once. A
+  // batch waits for its slowest attempt, so two pollers keep deliveries flowing meanwhile.
+  const batchSize = Math.max(8, deps.concurrency * 2);
   await deps.boss.work<DeliveryJobData>(
     CALLBACK_QUEUE,
     {
