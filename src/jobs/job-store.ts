@@ -117,6 +117,14 @@ export function isWellFormedJobId(id: string): boolean {
   return JOB_ID.test(id);
 }
 
+/**
+ * The status event of the row a CTE named `u` just updated, appended in the same statement: its
+ * payload is the row without input and output, which toJobResource() maps like a row.
+ */
+const statusEventOfUpdated = (db: Db) => db`
+  insert into job_events (job_id, seq, kind, payload)
+  select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u`;
+
 const liveJob = (db: Db, jobTtlSeconds: number) =>
   db`(finished_at is null or finished_at > now() - make_interval(secs => ${jobTtlSeconds}))`;
 
@@ -178,8 +186,7 @@ export async function startAttempt(db: Db, id: string): Promise<JobWithInput | u
       where id = ${id} and status in ('queued', 'running')
       returning *
     ), e as (
-      insert into job_events (job_id, seq, kind, payload)
-      select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u
+      ${statusEventOfUpdated(db)}
     )
     select ${db(STATUS_COLUMNS as unknown as string[])}, input, pg_notify('job_events', id || ' ' || event_seq) from u`;
   return rows[0];
@@ -250,8 +257,7 @@ export async function finishAttempt(
       where id = ${id} and attempt = ${attempt} and status = 'running'
       returning *
     ), e as (
-      insert into job_events (job_id, seq, kind, payload)
-      select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u
+      ${statusEventOfUpdated(db)}
     )
     select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
   return rows[0];
@@ -271,8 +277,7 @@ export async function requeueAttempt(
       where id = ${id} and attempt = ${attempt} and status = 'running' and cancel_requested_at is null
       returning *
     ), e as (
-      insert into job_events (job_id, seq, kind, payload)
-      select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u
+      ${statusEventOfUpdated(db)}
     )
     select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
   return rows[0];
@@ -338,8 +343,7 @@ export async function releaseAttempt(db: Db, id: string, attempt: number): Promi
       where id = ${id} and attempt = ${attempt} and status = 'running'
       returning *
     ), e as (
-      insert into job_events (job_id, seq, kind, payload)
-      select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u
+      ${statusEventOfUpdated(db)}
     )
     select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
   return rows[0];
@@ -371,8 +375,7 @@ export async function failLostJob(
       where id = ${id} and status in ('queued', 'running')
       returning *
     ), e as (
-      insert into job_events (job_id, seq, kind, payload)
-      select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' from u
+      ${statusEventOfUpdated(db)}
     )
     select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
   return rows[0];

@@ -14,7 +14,7 @@ import {
   saveIdempotencyRecord,
   tryLockIdempotencyKey,
 } from './idempotency';
-import { findOwnedJob, insertJob, type JobRow } from './job-store';
+import { findOwnedJob, insertJob, type JobRow, type NewJob } from './job-store';
 import type { SubmitBatcher } from './submit-batcher';
 
 export interface SubmitRequest {
@@ -65,19 +65,19 @@ export async function submitJob(
   }
 
   const requestHash = idempotencyKey ? hashRequestBody(requestBody) : '';
-  const maxAttempts = 1 + (jobType.retry?.limit ?? 0);
+  const newJob: NewJob = {
+    id: randomUUID(),
+    ownerId,
+    type: jobType.type,
+    input: parsed.data,
+    metadata: request.metadata ?? {},
+    callbackUrl: request.callback_url ?? null,
+    maxAttempts: 1 + (jobType.retry?.limit ?? 0),
+  };
   if (!idempotencyKey && deps.batcher) {
     // The common case goes through group commit; keyed requests keep the one-transaction path,
     // whose advisory lock gives the exact 409-while-in-progress semantics.
-    const outcome = await deps.batcher.submit({
-      id: randomUUID(),
-      ownerId,
-      type: jobType.type,
-      input: parsed.data,
-      metadata: request.metadata ?? {},
-      callbackUrl: request.callback_url ?? null,
-      maxAttempts,
-    });
+    const outcome = await deps.batcher.submit(newJob);
     return outcome.kind === 'created' ? outcome : { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
   }
   return deps.sql.begin(async (tx): Promise<SubmitOutcome> => {
@@ -91,20 +91,8 @@ export async function submitJob(
         if (job) return { kind: 'replayed', job };
       }
     }
-    const id = randomUUID();
-    const job = await insertJob(
-      tx,
-      {
-        id,
-        ownerId,
-        type: jobType.type,
-        input: parsed.data,
-        metadata: request.metadata ?? {},
-        callbackUrl: request.callback_url ?? null,
-        maxAttempts,
-      },
-      deps.maxActiveJobsPerOwner,
-    );
+    const { id } = newJob;
+    const job = await insertJob(tx, newJob, deps.maxActiveJobsPerOwner);
     if (!job) return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
     if (idempotencyKey) await saveIdempotencyRecord(tx, ownerId, idempotencyKey, requestHash, id);
     await deps.boss.send(queueNameOf(jobType.type), { job_id: id }, { id, db: bossDbOf(tx) });
