@@ -47,11 +47,16 @@ export class SubmitBatcher {
   }
 
   async #drain(): Promise<void> {
+    let previousSize = 0;
     while (this.#queue.length > 0) {
       // After a big batch, its clients are only now getting their answers and sending the next
-      // requests: a moment's wait makes the next batch big too, instead of alternating big and tiny.
-      if (this.#queue.length < LINGER_BELOW) await new Promise((r) => setTimeout(r, LINGER_MS));
+      // requests: a moment's wait makes the next batch big too, instead of alternating big and
+      // tiny. A lone request on an idle service never waits.
+      if (previousSize >= LINGER_BELOW && this.#queue.length < LINGER_BELOW) {
+        await new Promise((r) => setTimeout(r, LINGER_MS));
+      }
       const batch = this.#queue.splice(0, MAX_BATCH);
+      previousSize = batch.length;
       try {
         await this.#writeBatch(batch);
       } catch {
