@@ -6,14 +6,14 @@ import type { AnyJobType } from '../job-types/define-job-type';
 import { canceledError, failedError, timedOutError } from '../jobs/job-errors';
 import {
   type AttemptOutcome,
-  finishAttempt,
   releaseAttempt,
   requeueAttempt,
   startAttempt,
   writeProgress,
 } from '../jobs/job-store';
-import { runTerminalHooks, type TerminalHook } from '../jobs/terminal-hooks';
+import type { TerminalHook } from '../jobs/terminal-hooks';
 import type { Logger } from '../observability/logger';
+import type { AttemptFinisher } from './attempt-finisher';
 import { createProgressReporter } from './progress-reporter';
 
 export interface AttemptDeps {
@@ -24,6 +24,8 @@ export interface AttemptDeps {
   terminalHooks: readonly TerminalHook[];
   /** Controllers of the attempts running in this process, by job id, for cancel requests. */
   running: Map<string, AbortController>;
+  /** Writes terminal statuses (with their hooks), group-committed. */
+  finisher: AttemptFinisher;
   /** Called after a terminal status committed (for metrics). */
   onFinished?: (type: string, status: string) => void;
 }
@@ -41,11 +43,7 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 async function finish(deps: AttemptDeps, id: string, attempt: number, outcome: AttemptOutcome) {
-  const row = await deps.sql.begin(async (tx) => {
-    const finished = await finishAttempt(tx, id, attempt, outcome, canceledError());
-    if (finished) await runTerminalHooks(deps.terminalHooks, tx, finished);
-    return finished;
-  });
+  const row = await deps.finisher.finish(id, attempt, outcome);
   if (row) deps.onFinished?.(row.type, row.status);
   return row;
 }

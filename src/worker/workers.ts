@@ -8,6 +8,7 @@ import type { JobFeed } from '../jobs/job-feed';
 import { findCancelRequested } from '../jobs/job-store';
 import type { TerminalHook } from '../jobs/terminal-hooks';
 import type { Logger } from '../observability/logger';
+import { AttemptFinisher } from './attempt-finisher';
 import { fetchAgainWhenDone, startQueueWaker } from './queue-waker';
 import { runAttempt } from './run-attempt';
 
@@ -44,6 +45,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     log: deps.log,
     terminalHooks: deps.terminalHooks,
     running,
+    finisher: new AttemptFinisher(deps.sql, deps.terminalHooks),
     onFinished: deps.onFinished,
   };
   const stopListening = deps.feed.onCancelRequested((jobId) => running.get(jobId)?.abort('canceled'));
