@@ -115,6 +115,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       terminalHooks,
       concurrency: config.WORKER_CONCURRENCY,
       onFinished: (type, status) => metrics.jobsFinished.inc({ type, status }),
+      alsoWake: [CALLBACK_QUEUE],
     });
     dispatcher = await startDispatcher({
       sql,

@@ -7,6 +7,7 @@ import type { Db as BossDb, PgBoss } from 'pg-boss';
 import type { Sql } from '../db/client';
 import type { Logger } from '../observability/logger';
 import { bossDbOf } from '../worker/pg-boss-adapter';
+import { fetchAgainWhenDone } from '../worker/queue-waker';
 import { deliverOnce } from './delivery';
 import { type Resolver, resolveDestination } from './destination';
 import { judgeAttempt, parseRetryAfter } from './retry-schedule';
@@ -156,7 +157,7 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<Dispatcher>
       notifyPollingIntervalSeconds: 1,
     },
     async function deliverCallbacks(jobs) {
-      return Promise.all(
+      const results = await Promise.all(
         jobs.map(async (job) => {
           try {
             await runDeliveryAttempt(deps, job.data);
@@ -170,6 +171,9 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<Dispatcher>
           }
         }),
       );
+      // More may be waiting: fetch again at once instead of sleeping out the poll interval.
+      fetchAgainWhenDone(deps.boss, CALLBACK_QUEUE);
+      return results;
     },
   );
   return {

@@ -30,6 +30,8 @@ export interface WorkerDeps {
   terminalHooks: readonly TerminalHook[];
   concurrency: number;
   onFinished?: (type: string, status: string) => void;
+  /** Other queues whose workers this process runs and NOTIFY should wake (callback delivery). */
+  alsoWake?: readonly string[];
 }
 
 export interface Workers {
@@ -71,7 +73,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
       },
     );
   }
-  const queues = new Set([...deps.registry.values()].map((type) => queueNameOf(type.type)));
+  const queues = new Set([
+    ...[...deps.registry.values()].map((type) => queueNameOf(type.type)),
+    ...(deps.alsoWake ?? []),
+  ]);
   const waker = await startQueueWaker(deps.sql, deps.boss, queues);
   return {
     runningCount: () => running.size,
