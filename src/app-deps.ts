@@ -29,6 +29,8 @@ export interface AppDeps {
   submitBatcher?: SubmitBatcher;
   /** Open SSE streams: the per-owner cap, and closed by the service's stop(). */
   streams: OpenStreams;
+  /** Aborts when the service starts stopping: held long-polls answer at once with what they have. */
+  stopping: AbortSignal;
   checkCallbackUrl(url: string): Promise<string | undefined>;
   readiness(): Promise<Readiness>;
 }

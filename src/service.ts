@@ -74,6 +74,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let workers: Workers | undefined;
   let dispatcher: Dispatcher | undefined;
   const metrics = createMetrics();
+  const stopSignal = new AbortController();
 
   const deps: AppDeps = {
     config,
@@ -87,6 +88,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     terminalHooks,
     submitBatcher: new SubmitBatcher(sql, boss, config.MAX_ACTIVE_JOBS_PER_OWNER),
     streams: new OpenStreams(config.SSE_MAX_STREAMS_PER_OWNER),
+    stopping: stopSignal.signal,
     checkCallbackUrl: (url) => checkCallbackUrl(url, callbackPolicy, resolver),
     readiness: async () => {
       const database = await sql`select 1`.then(
@@ -170,7 +172,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           failures.push(error);
         }
       };
-      // 1. stop taking requests and let in-flight ones finish
+      // 1. stop taking requests and let in-flight ones finish (held long-polls answer now)
+      stopSignal.abort();
       if (server) {
         const s = server;
         const closed = new Promise<void>((resolve) => s.close(() => resolve()));

@@ -36,6 +36,7 @@ export function createDocumentApp(jobTypes?: readonly AnyJobType[]): {
     sql: unavailable('sql'),
     apiKeys: unavailable('apiKeys'),
     streams: unavailable('streams'),
+    stopping: new AbortController().signal,
     boss: unavailable('boss'),
     feed: unavailable('feed'),
     registry: createRegistry(jobTypes),

@@ -4,7 +4,7 @@ import { collectSseEvents } from '../support/sse-client';
 import { startTestService } from '../support/test-service';
 import { openWs } from '../support/ws-client';
 
-it('stop() ends open SSE streams and WebSockets instead of waiting for them', async () => {
+it('stop() ends open SSE streams, WebSockets and held long-polls instead of waiting for them', async () => {
   // ROLE=api: no workers, so stop() has only the HTTP side to end (workers get a 20 s grace).
   const svc = await startTestService({ ROLE: 'api' });
   const owner = await svc.newOwner();
@@ -18,9 +18,17 @@ it('stop() ends open SSE streams and WebSockets instead of waiting for them', as
   const ws = await openWs(svc.url, { key: owner.key });
   ws.send({ type: 'subscribe', job_id: job.id });
   await ws.next();
-  const started = performance.now();
+  // Held up to 60 s each; without an early answer, stop() (and this test) would wait that long.
+  const heldGet = owner.fetch(`/v1/jobs/${job.id}`, { headers: { prefer: 'wait=60' } });
+  const heldSubmit = owner.fetch('/v1/jobs', {
+    method: 'POST',
+    headers: { prefer: 'wait=60' },
+    json: { type: 'demo.sleep', input: { duration_ms: 600_000, steps: 1 } },
+  });
+  await new Promise((r) => setTimeout(r, 300)); // let both reach their wait
   await svc.stop();
-  expect(performance.now() - started).toBeLessThan(5_000);
+  expect((await heldGet).status).toBe(200);
+  expect((await heldSubmit).status).toBe(202);
   expect((await events).length).toBeGreaterThanOrEqual(1);
   expect((await ws.closed).code).toBe(1001);
 });

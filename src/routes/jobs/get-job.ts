@@ -87,7 +87,12 @@ export function registerGetJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
     if (wait !== undefined) {
       extra['Preference-Applied'] = `wait=${wait}`;
       if (!isTerminal(job.status)) {
-        const changed = await deps.feed.waitForEvent(job.id, job.event_seq, wait * 1000, c.req.raw.signal);
+        const changed = await deps.feed.waitForEvent(
+          job.id,
+          job.event_seq,
+          wait * 1000,
+          AbortSignal.any([c.req.raw.signal, deps.stopping]),
+        );
         if (changed) job = (await findOwnedJob(deps.sql, ownerId, id, deps.config.JOB_TTL_SECONDS)) ?? job;
       }
     }

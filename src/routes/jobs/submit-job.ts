@@ -140,7 +140,13 @@ export function registerSubmitJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
     let job = outcome.job;
     if (wait !== undefined) {
       extra['Preference-Applied'] = `wait=${wait}`;
-      job = await waitForTerminal(deps, ownerId, job, wait, c.req.raw.signal);
+      job = await waitForTerminal(
+        deps,
+        ownerId,
+        job,
+        wait,
+        AbortSignal.any([c.req.raw.signal, deps.stopping]),
+      );
       if (isTerminal(job.status)) return answerWithJob(c, job, extra) as never;
     }
     return c.json(toJobResource(job), 202, {
