@@ -19,6 +19,7 @@ import { registerListJobs } from './routes/jobs/list-jobs';
 import { registerRedeliverCallback } from './routes/jobs/redeliver-callback';
 import { registerStreamJobEvents } from './routes/jobs/stream-job-events';
 import { registerSubmitJob } from './routes/jobs/submit-job';
+import { invalidIdempotencyKey } from './routes/jobs/submit-problem';
 import { registerListJobTypes } from './routes/list-job-types';
 import { registerOpenWebSocket } from './routes/open-websocket';
 import { registerServiceRoutes } from './routes/service';
@@ -57,7 +58,16 @@ export function createApp(deps: AppDeps) {
   });
 
   app.use('/v1/*', requireApiKey(deps.apiKeys));
-  app.post('/v1/jobs', jsonBody(deps.config.MAX_BODY_BYTES));
+  // The Idempotency-Key header is checked before the body, so a bad key is a 400 whatever the body.
+  app.post(
+    '/v1/jobs',
+    async function checkIdempotencyKeyHeader(c, next) {
+      const badKey = invalidIdempotencyKey(c.req.header('idempotency-key'));
+      if (badKey) throw badKey;
+      await next();
+    },
+    jsonBody(deps.config.MAX_BODY_BYTES),
+  );
 
   const adminToken = deps.config.ADMIN_TOKEN;
   if (adminToken) {

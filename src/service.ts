@@ -95,7 +95,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         () => true,
         () => false,
       );
-      const migrations = database && (await countAppliedMigrations(sql)) >= expectedMigrationCount();
+      const migrations =
+        database &&
+        (await countAppliedMigrations(sql).then(
+          (n) => n >= expectedMigrationCount(),
+          () => false,
+        ));
       const checks = { database, migrations, workers: !runsWorkers || workers !== undefined };
       return { ready: Object.values(checks).every(Boolean), checks };
     },

@@ -7,7 +7,9 @@ import type { AppEnv } from './app-env';
 import { ProblemError, validationFailed } from './problem';
 
 export const MAX_JSON_DEPTH = 64;
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+// The same media types hono's JSON validator reads (application/json, application/x+json): a type
+// it would skip would leave the body unvalidated.
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
 
 /** Deepest nesting of arrays/objects in a JSON text, scanning outside strings; stops early past `limit`. */
 export function jsonDepthExceeds(text: string, limit: number): boolean {

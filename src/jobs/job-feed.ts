@@ -118,9 +118,13 @@ export class JobFeed {
     if (!subs || subs.size === 0) return;
     let from = Number.POSITIVE_INFINITY;
     for (const s of subs) from = Math.min(from, s.lastSeq);
+    // Only those present when the read started: a newcomer with an older lastSeq would otherwise
+    // jump past events this read did not cover. Its own subscribe() schedules the read it needs.
+    const targets = [...subs];
     const events = await readEventsAfter(this.#sql, jobId, from);
     for (const event of events) {
-      for (const sub of this.#byJob.get(jobId) ?? []) {
+      for (const sub of targets) {
+        if (!this.#byJob.get(jobId)?.has(sub)) continue; // unsubscribed meanwhile
         if (event.seq > sub.lastSeq) {
           sub.lastSeq = event.seq;
           sub.listener(event);

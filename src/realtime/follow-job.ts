@@ -43,10 +43,12 @@ export interface JobFollower {
 export function followJob(
   feed: JobFeed,
   job: JobRow,
-  after: number | undefined,
+  requestedAfter: number | undefined,
   onEvent: (event: JobStreamEvent) => void,
   onEnd: () => void,
 ): JobFollower {
+  // An id past the job's last event (or past int4) would skip its terminal event: clamp it.
+  let after = requestedAfter === undefined ? undefined : Math.min(requestedAfter, job.event_seq);
   let stopped = false;
   let unsubscribe = () => {};
   const stop = () => {
@@ -74,6 +76,9 @@ export function followJob(
     onEnd();
     return follower;
   }
+  // A finished job whose result (and with it its event history) was purged has nothing left to
+  // replay: send its final status instead, so the stream still ends.
+  if (isTerminal(job.status) && job.result_purged_at) after = undefined;
   if (after === undefined) {
     deliver({ type: 'status', id: job.event_seq, data: toJobResource(job) });
     if (stopped) return follower;

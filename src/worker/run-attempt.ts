@@ -125,5 +125,16 @@ export async function runAttempt(
       throw new RetryableAttemptError(String(outcome.error.detail));
     }
   }
-  await finish(deps, id, attempt, outcome);
+  try {
+    await finish(deps, id, attempt, outcome);
+  } catch (error) {
+    // An output the database refuses (a NUL in a string, say) would fail every rerun the same way:
+    // end the job once, failed, instead of running the handler again and again.
+    if (outcome.status !== 'succeeded') throw error;
+    log.error('result could not be stored', { error: String(error) });
+    await finish(deps, id, attempt, {
+      status: 'failed',
+      error: failedError('The job finished, but its result could not be stored.', attempt),
+    });
+  }
 }

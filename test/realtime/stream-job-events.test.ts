@@ -18,6 +18,37 @@ async function submit(owner: TestOwner, input: Record<string, unknown>) {
 }
 
 describe('GET /v1/jobs/{id}/events', () => {
+  it("still ends at the terminal status when Last-Event-ID is past the job's last event", async () => {
+    const owner = await svc.newOwner();
+    const job = await submit(owner, { duration_ms: 300, steps: 3 });
+    const res = await owner.fetch(`/v1/jobs/${job.id}/events`, {
+      headers: { 'last-event-id': '999999999999999' },
+    });
+    expect(res.status).toBe(200);
+    const frames = await collectSseEvents(res);
+    const last = frames.filter((f) => f.event === 'status').at(-1);
+    expect(JSON.parse(last?.data ?? '{}').status).toBe('succeeded');
+  });
+
+  it("sends a purged job's final status on a reconnect instead of waiting forever", async () => {
+    const owner = await svc.newOwner();
+    const r = await owner.fetch('/v1/jobs', {
+      method: 'POST',
+      headers: { prefer: 'wait=20' },
+      json: { type: 'demo.sleep', input: { duration_ms: 0 } },
+    });
+    const job = JobSchema.parse(await r.json());
+    // as the retention sweeper leaves it: result and event history gone, the job still readable
+    await svc.sql`update jobs set result_purged_at = now(), output = null where id = ${job.id}`;
+    await svc.sql`delete from job_events where job_id = ${job.id}`;
+    const frames = await collectSseEvents(
+      await owner.fetch(`/v1/jobs/${job.id}/events`, { headers: { 'last-event-id': '1' } }),
+    );
+    expect(frames.filter((f) => f.event === 'status').map((f) => JSON.parse(f.data ?? '{}').status)).toEqual([
+      'succeeded',
+    ]);
+  });
+
   it('streams the current status first, then progress in order, and closes after the terminal status', async () => {
     const owner = await svc.newOwner();
     const job = await submit(owner, { duration_ms: 600, steps: 4 });

@@ -87,6 +87,7 @@ describe('GET /v1/jobs', () => {
     ['status=done', '/status'],
     ['cursor=!!!', '/cursor'],
     ['cursor=Zm9v', '/cursor'],
+    ['cursor=czk5OTk5OTk5OTk5OTk5OTk5OTk', '/cursor'], // a number past bigint
   ])('answers 400 with errors for %s', async (query, pointer) => {
     const owner = await svc.newOwner();
     const res = await owner.fetch(`/v1/jobs?${query}`);

@@ -29,4 +29,15 @@ export const overrunJob = defineJob({
   },
 });
 
-export const testJobTypes = [flakyJob, overrunJob];
+/** Succeeds with an output Postgres's jsonb refuses (a NUL character). */
+export const unstorableOutputJob = defineJob({
+  type: 'test.unstorable',
+  description: 'Returns an output that cannot be stored.',
+  input: z.object({}),
+  output: z.object({ text: z.string() }),
+  async handler() {
+    return { text: 'a\u0000b' };
+  },
+});
+
+export const testJobTypes = [flakyJob, overrunJob, unstorableOutputJob];

@@ -56,6 +56,16 @@ describe('retries', () => {
   });
 });
 
+describe('results that cannot be stored', () => {
+  it('fails the job once instead of running it again', async () => {
+    const owner = await svc.newOwner();
+    const { status, job } = await submitAndWait(owner, 'test.unstorable', {});
+    expect(status).toBe(200);
+    expect(job).toMatchObject({ status: 'failed', attempt: 1 });
+    expect(job.error?.detail).toMatch(/could not be stored/);
+  });
+});
+
 describe('timeouts', () => {
   it('fails a handler that overruns its timeout with a clear error, even if it ignores its signal', async () => {
     const owner = await svc.newOwner();

@@ -12,7 +12,8 @@ import { JobListSchema, ListJobsQuerySchema } from './schemas';
 const encodeCursor = (seq: string) => Buffer.from(`s${seq}`).toString('base64url');
 function decodeCursor(cursor: string): string {
   const text = Buffer.from(cursor, 'base64url').toString();
-  if (!/^s\d{1,19}$/.test(text)) {
+  // seq is a bigint: a longer number would be out of range in Postgres (a 500), not a cursor.
+  if (!/^s\d{1,19}$/.test(text) || BigInt(text.slice(1)) > 9_223_372_036_854_775_807n) {
     throw new ProblemError('invalid-query', 'The query is invalid.', {
       errors: [{ pointer: '/cursor', detail: 'not a cursor from next_cursor' }],
     });

@@ -22,7 +22,7 @@ import {
 } from '../openapi-common';
 import { answerWithJob } from './job-answer';
 import { JobSchema, SubmitJobRequestSchema } from './schemas';
-import { invalidIdempotencyKey, isSubmitRefusal, submitRefusalProblem } from './submit-problem';
+import { isSubmitRefusal, submitRefusalProblem } from './submit-problem';
 
 export const submitJobRoute = createRoute({
   method: 'post',
@@ -113,9 +113,7 @@ export function registerSubmitJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   app.openapi(submitJobRoute, async (c) => {
     const ownerId = c.get('ownerId');
     const body = c.req.valid('json');
-    const key = c.req.header('idempotency-key');
-    const badKey = invalidIdempotencyKey(key);
-    if (badKey) throw badKey;
+    const key = c.req.header('idempotency-key'); // well-formed: checked before the body (app.ts)
     const outcome = await submitJob(
       {
         sql: deps.sql,
