@@ -73,6 +73,8 @@ export class JobFeed {
 
   /** Resolves at the first event after `afterSeq`, or after timeoutMs / on abort. True if an event came. */
   waitForEvent(jobId: string, afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    // An already-aborted signal never fires 'abort' again: answer at once.
+    if (signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       let unsubscribe = () => {};
       const finish = (changed: boolean) => {

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { JobSchema } from '../../src/routes/jobs/schemas';
 import { collectSseEvents } from '../support/sse-client';
-import { startTestService } from '../support/test-service';
+import { startTestService, waitFor } from '../support/test-service';
 import { openWs } from '../support/ws-client';
 
 it('stop() ends open SSE streams, WebSockets and held long-polls instead of waiting for them', async () => {
@@ -25,7 +25,8 @@ it('stop() ends open SSE streams, WebSockets and held long-polls instead of wait
     headers: { prefer: 'wait=60' },
     json: { type: 'demo.sleep', input: { duration_ms: 600_000, steps: 1 } },
   });
-  await new Promise((r) => setTimeout(r, 300)); // let both reach their wait
+  // Wait until both are held: the SSE stream, the socket and the two long-polls all follow the feed.
+  await waitFor(async () => svc.service.deps.feed.subscriberCount >= 4);
   await svc.stop();
   expect((await heldGet).status).toBe(200);
   expect((await heldSubmit).status).toBe(202);
