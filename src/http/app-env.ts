@@ -5,6 +5,5 @@ export type AppEnv = {
     ownerId: string;
     /** Set by the JSON body guard on routes with a body. */
     jsonBody: unknown;
-    rawBody: string;
   };
 };

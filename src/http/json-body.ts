@@ -83,7 +83,6 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
         );
       }
       c.set('jsonBody', parsed);
-      c.set('rawBody', text);
       await next();
     });
   };

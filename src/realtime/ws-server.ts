@@ -13,6 +13,7 @@ import { toJobResource } from '../jobs/job-resource';
 import { findOwnedJob, type JobRow } from '../jobs/job-store';
 import { submitJob } from '../jobs/submit';
 import { SubmitJobRequestSchema } from '../routes/jobs/schemas';
+import { submitDepsOf } from '../routes/jobs/submit-deps';
 import {
   invalidIdempotencyKey,
   invalidSubmitBody,
@@ -66,6 +67,7 @@ function rejectUpgrade(
 }
 
 export function attachWebSocketChannel(server: Server, deps: AppDeps): WebSocketChannel {
+  const submitDeps = submitDepsOf(deps);
   const { config } = deps;
   // ws closes with 1009 by itself when a frame exceeds maxPayload (RFC 6455 §7.4.1).
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MAX_BODY_BYTES + ENVELOPE_BYTES });
@@ -131,21 +133,7 @@ export function attachWebSocketChannel(server: Server, deps: AppDeps): WebSocket
         ),
       );
     }
-    const outcome = await submitJob(
-      {
-        sql: deps.sql,
-        boss: deps.boss,
-        registry: deps.registry,
-        maxActiveJobsPerOwner: config.MAX_ACTIVE_JOBS_PER_OWNER,
-        idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
-        jobTtlSeconds: config.JOB_TTL_SECONDS,
-        checkCallbackUrl: deps.checkCallbackUrl,
-      },
-      ownerId,
-      parsed.data,
-      message.idempotency_key,
-      message.job,
-    );
+    const outcome = await submitJob(submitDeps, ownerId, parsed.data, message.idempotency_key, message.job);
     if (isSubmitRefusal(outcome)) return fail(submitRefusalProblem(outcome));
     if (outcome.kind === 'created') deps.metrics.jobsSubmitted.inc({ type: outcome.job.type });
     send(conn, { type: 'accepted', request_id, data: toJobResource(outcome.job) });

@@ -83,3 +83,6 @@ export function verifyWith(secret: string, req: ReceivedRequest): unknown {
     'webhook-signature': String(req.headers['webhook-signature']),
   });
 }
+
+/** Service settings that let callbacks reach receivers on 127.0.0.1 over plain http (tests only). */
+export const LOCAL_CALLBACKS = { CALLBACK_ALLOW_HTTP: 'true', CALLBACK_ALLOWLIST: '127.0.0.1' } as const;

@@ -1,7 +1,12 @@
 // 1,000 jobs with callbacks to one healthy receiver: every event arrives, and we count repeats.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WebhookSecretListSchema } from '../../src/routes/webhook-secret/schemas';
-import { type CallbackReceiver, startReceiver, verifyWith } from '../support/callback-receiver';
+import {
+  type CallbackReceiver,
+  LOCAL_CALLBACKS,
+  startReceiver,
+  verifyWith,
+} from '../support/callback-receiver';
 import { startTestService, type TestService, waitFor } from '../support/test-service';
 
 const JOBS = 1000;
@@ -9,8 +14,7 @@ let svc: TestService;
 let receiver: CallbackReceiver;
 beforeAll(async () => {
   svc = await startTestService({
-    CALLBACK_ALLOW_HTTP: 'true',
-    CALLBACK_ALLOWLIST: '127.0.0.1',
+    ...LOCAL_CALLBACKS,
     CALLBACK_RETRY_SCHEDULE: '1,1,1',
     WORKER_CONCURRENCY: '16',
     MAX_ACTIVE_JOBS_PER_OWNER: '2000',

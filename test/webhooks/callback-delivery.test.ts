@@ -14,6 +14,7 @@ import type { Resolver } from '../../src/webhooks/destination';
 import { CALLBACK_QUEUE } from '../../src/webhooks/dispatcher';
 import {
   type CallbackReceiver,
+  LOCAL_CALLBACKS,
   type ReceivedRequest,
   startReceiver,
   verifyWith,
@@ -43,8 +44,7 @@ const receivers: CallbackReceiver[] = [];
 beforeAll(async () => {
   svc = await startTestService(
     {
-      CALLBACK_ALLOW_HTTP: 'true',
-      CALLBACK_ALLOWLIST: '127.0.0.1',
+      ...LOCAL_CALLBACKS,
       CALLBACK_RETRY_SCHEDULE: '1,1,1',
       CALLBACK_TIMEOUT_MS: '1000',
       PUBLIC_BASE_URL: 'https://api.example.test',

@@ -3,12 +3,16 @@ import { afterAll, expect, it } from 'vitest';
 import { DeliveryListSchema } from '../../src/routes/jobs/deliveries-schemas';
 import { JobSchema } from '../../src/routes/jobs/schemas';
 import { WebhookSecretListSchema } from '../../src/routes/webhook-secret/schemas';
-import { type CallbackReceiver, startReceiver, verifyWith } from '../support/callback-receiver';
+import {
+  type CallbackReceiver,
+  LOCAL_CALLBACKS,
+  startReceiver,
+  verifyWith,
+} from '../support/callback-receiver';
 import { authedFetch, startTestService, type TestService, waitFor } from '../support/test-service';
 
 const overrides = {
-  CALLBACK_ALLOW_HTTP: 'true',
-  CALLBACK_ALLOWLIST: '127.0.0.1',
+  ...LOCAL_CALLBACKS,
   CALLBACK_RETRY_SCHEDULE: '3,1,1,1',
 };
 const cleanup: (() => Promise<void>)[] = [];

@@ -3,15 +3,19 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WebhookSecretListSchema } from '../../src/routes/webhook-secret/schemas';
-import { type CallbackReceiver, startReceiver, verifyWith } from '../support/callback-receiver';
+import {
+  type CallbackReceiver,
+  LOCAL_CALLBACKS,
+  startReceiver,
+  verifyWith,
+} from '../support/callback-receiver';
 import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service';
 
 let svc: TestService;
 let receiver: CallbackReceiver;
 beforeAll(async () => {
   svc = await startTestService({
-    CALLBACK_ALLOW_HTTP: 'true',
-    CALLBACK_ALLOWLIST: '127.0.0.1',
+    ...LOCAL_CALLBACKS,
     // Long enough for a delivery on a loaded CI machine, short enough to wait out.
     WEBHOOK_SECRET_OVERLAP_SECONDS: '12',
     WEBHOOK_SECRET_ENCRYPTION_KEY: 'test-key-0123456789-abcdefghijklmnop',

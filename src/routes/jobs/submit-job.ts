@@ -22,6 +22,7 @@ import {
 } from '../openapi-common';
 import { answerWithJob } from './job-answer';
 import { JobSchema, SubmitJobRequestSchema } from './schemas';
+import { submitDepsOf } from './submit-deps';
 import { isSubmitRefusal, submitRefusalProblem } from './submit-problem';
 
 export const submitJobRoute = createRoute({
@@ -110,26 +111,12 @@ async function waitForTerminal(
 }
 
 export function registerSubmitJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+  const submitDeps = submitDepsOf(deps);
   app.openapi(submitJobRoute, async (c) => {
     const ownerId = c.get('ownerId');
     const body = c.req.valid('json');
     const key = c.req.header('idempotency-key'); // well-formed: checked before the body (app.ts)
-    const outcome = await submitJob(
-      {
-        sql: deps.sql,
-        boss: deps.boss,
-        registry: deps.registry,
-        maxActiveJobsPerOwner: deps.config.MAX_ACTIVE_JOBS_PER_OWNER,
-        idempotencyTtlSeconds: deps.config.IDEMPOTENCY_TTL_SECONDS,
-        jobTtlSeconds: deps.config.JOB_TTL_SECONDS,
-        checkCallbackUrl: deps.checkCallbackUrl,
-        batcher: deps.submitBatcher,
-      },
-      ownerId,
-      body,
-      key,
-      c.get('jsonBody'),
-    );
+    const outcome = await submitJob(submitDeps, ownerId, body, key, c.get('jsonBody'));
     if (isSubmitRefusal(outcome)) throw submitRefusalProblem(outcome);
     if (outcome.kind === 'created') deps.metrics.jobsSubmitted.inc({ type: outcome.job.type });
     const extra: Record<string, string> =
