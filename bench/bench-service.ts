@@ -1,12 +1,12 @@
 // The service under test, as its own process: startService (what src/main.ts runs) with the
 // built-in job types plus the bench-only bench.stamp, configured from the environment.
-import { parseConfig } from '../src/config';
-import type { AnyJobType } from '../src/job-types/define-job-type';
-import { builtInJobTypes } from '../src/job-types/registry';
-import { createLogger } from '../src/observability/logger';
-import { startService } from '../src/service';
-import { benchStamp } from './bench-stamp-job';
-import { sendToParent } from './support/child-ipc';
+import { parseConfig } from '../src/config.ts';
+import type { AnyJobType } from '../src/job-types/define-job-type.ts';
+import { builtInJobTypes } from '../src/job-types/registry.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { startService } from '../src/service.ts';
+import { benchStamp } from './bench-stamp-job.ts';
+import { sendToParent } from './support/child-ipc.ts';
 
 const config = parseConfig(process.env);
 const databaseUrl = config.DATABASE_URL;

@@ -2,7 +2,7 @@
 // the bench measures submit→handler-start against a client-side timestamp (created_at is the
 // submit transaction's start, which would hide the HTTP and commit time).
 import { z } from 'zod';
-import { defineJob } from '../src/job-types/define-job-type';
+import { defineJob } from '../src/job-types/define-job-type.ts';
 
 export const benchStamp = defineJob({
   type: 'bench.stamp',

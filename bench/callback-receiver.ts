@@ -2,7 +2,7 @@
 // so the parent can compute deliveries per second. Signatures are not verified here: the bench
 // measures the sender, and verifying would make the receiver the bottleneck on 2 cores.
 import { createServer } from 'node:http';
-import { sendToParent } from './support/child-ipc';
+import { sendToParent } from './support/child-ipc.ts';
 
 let count = 0;
 let first = 0;

@@ -1,12 +1,12 @@
 // Turns what the scenarios measured into the table's rows, with each figure's baseline and the
 // target from issue #6. A figure that was not measured (a scenario failed, a route is missing)
 // still gets its row, saying why.
-import type { CallbackFigures } from './scenarios/callback-deliveries';
-import type { EndToEnd } from './scenarios/end-to-end';
-import type { Pickup } from './scenarios/pickup-latency';
-import type { SseFigures } from './scenarios/sse-streams';
-import type { StatusPollFigures } from './scenarios/status-polls';
-import type { Figure } from './support/figure-table';
+import type { CallbackFigures } from './scenarios/callback-deliveries.ts';
+import type { EndToEnd } from './scenarios/end-to-end.ts';
+import type { Pickup } from './scenarios/pickup-latency.ts';
+import type { SseFigures } from './scenarios/sse-streams.ts';
+import type { StatusPollFigures } from './scenarios/status-polls.ts';
+import type { Figure } from './support/figure-table.ts';
 
 export interface Measured {
   rssIdle?: number;

@@ -1,6 +1,6 @@
 // A load-generator process: one autocannon run against one URL, summarised back to the parent.
 import autocannon from 'autocannon';
-import { receiveArgs, sendResult } from './support/child-ipc';
+import { receiveArgs, sendResult } from './support/child-ipc.ts';
 
 export interface HttpLoadArgs {
   url: string;

@@ -3,7 +3,7 @@
 // or holds many streams open so the parent can weigh their memory.
 import { EventSource } from 'eventsource';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { receiveArgs, sendResult, sendToParent } from './support/child-ipc';
+import { receiveArgs, sendResult, sendToParent } from './support/child-ipc.ts';
 
 export type SseArgs = { url: string; key: string; jobIds: string[]; timeoutMs: number } & {
   mode: 'latency' | 'streams';

@@ -3,7 +3,7 @@
 // on an idle queue to time the pickup of bench.stamp jobs (pickup).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { receiveArgs, sendResult } from './support/child-ipc';
+import { receiveArgs, sendResult } from './support/child-ipc.ts';
 
 export type SubmitMode =
   | { mode: 'flood'; durationSeconds: number; connections: number; total?: number }

@@ -3,19 +3,19 @@
 // in the same run, and prints one table. Never fails on speed; always cleans up after itself.
 import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createApiKey } from '../src/identity/api-key-store';
-import { collectFigures, type Measured } from './collect-figures';
-import { measureCallbacks } from './scenarios/callback-deliveries';
-import { measureEndToEndAtRate, measureEndToEndFlood, rawAtRate, rawFlood } from './scenarios/end-to-end';
-import { measurePickup, measurePollingPickup } from './scenarios/pickup-latency';
-import { measureSse } from './scenarios/sse-streams';
-import { measureStatusPolls } from './scenarios/status-polls';
-import { measureInsertBaseline, measureSubmit } from './scenarios/submit-throughput';
-import { type BenchContext, purgeBacklog } from './support/bench-context';
-import { startBenchDatabase } from './support/bench-database';
-import { type BenchChild, rssMiB, spawnBenchChild, stopAllChildren } from './support/child-process';
-import { renderFigureTable } from './support/figure-table';
-import { printStatStatements, resetStatStatements } from './support/stat-statements';
+import { createApiKey } from '../src/identity/api-key-store.ts';
+import { collectFigures, type Measured } from './collect-figures.ts';
+import { measureCallbacks } from './scenarios/callback-deliveries.ts';
+import { measureEndToEndAtRate, measureEndToEndFlood, rawAtRate, rawFlood } from './scenarios/end-to-end.ts';
+import { measurePickup, measurePollingPickup } from './scenarios/pickup-latency.ts';
+import { measureSse } from './scenarios/sse-streams.ts';
+import { measureStatusPolls } from './scenarios/status-polls.ts';
+import { measureInsertBaseline, measureSubmit } from './scenarios/submit-throughput.ts';
+import { type BenchContext, purgeBacklog } from './support/bench-context.ts';
+import { startBenchDatabase } from './support/bench-database.ts';
+import { type BenchChild, rssMiB, spawnBenchChild, stopAllChildren } from './support/child-process.ts';
+import { renderFigureTable } from './support/figure-table.ts';
+import { printStatStatements, resetStatStatements } from './support/stat-statements.ts';
 
 const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');

@@ -1,4 +1,4 @@
-// npx tsx bench/summarize-cpu-profile.ts <file.cpuprofile>: where a V8 CPU profile (node
+// node_modules/.bin/node bench/summarize-cpu-profile.ts <file.cpuprofile>: where a V8 CPU profile (node
 // --cpu-prof, as `npm run bench -- --profile` writes for the ROLE=api service) spent its self
 // time, by package or source area and by function.
 import { readFileSync } from 'node:fs';

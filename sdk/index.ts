@@ -10,10 +10,10 @@ export type {
   Problem,
   Progress,
   SubmitJobRequest,
-} from './api-types';
-export { readEventStream, type ServerSentEvent } from './event-stream';
+} from './api-types.ts';
+export { readEventStream, type ServerSentEvent } from './event-stream.ts';
 export type { components, operations, paths, webhooks } from './generated/schema';
-export { JobFailedError, JobsApiError } from './jobs-api-error';
+export { JobFailedError, JobsApiError } from './jobs-api-error.ts';
 export {
   createJobsClient,
   type JobStatusAnswer,
@@ -21,5 +21,5 @@ export {
   type JobsClientOptions,
   type SubmitOptions,
   type WaitOptions,
-} from './jobs-client';
-export { verifyCallback } from './verify-callback';
+} from './jobs-client.ts';
+export { verifyCallback } from './verify-callback.ts';

@@ -1,6 +1,6 @@
 // The errors the SDK throws: the service's RFC 9457 problem as a typed error, and a job that
 // ended without a result (failed or canceled) while waiting for one.
-import type { Job, Problem } from './api-types';
+import type { Job, Problem } from './api-types.ts';
 
 export class JobsApiError extends Error {
   readonly status: number;

@@ -2,9 +2,9 @@
 // Reads the status monitor with redirect: 'manual' and fetches the 303's result itself, with the
 // Authorization header, because clients that follow redirects may drop it (or GET the result
 // with a generator's wrong expectations of a 3xx).
-import type { Job, JobList, JobResult, ListJobsQuery, Progress, SubmitJobRequest } from './api-types';
-import { JobFailedError, toJobsApiError } from './jobs-api-error';
-import { waitForJob } from './wait-for-result';
+import type { Job, JobList, JobResult, ListJobsQuery, Progress, SubmitJobRequest } from './api-types.ts';
+import { JobFailedError, toJobsApiError } from './jobs-api-error.ts';
+import { waitForJob } from './wait-for-result.ts';
 
 export interface JobsClientOptions {
   /** Where the service is, e.g. https://jobs.example.com (no trailing /v1). */

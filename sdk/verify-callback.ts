@@ -2,7 +2,7 @@
 // returns the parsed event. Throws standardwebhooks' WebhookVerificationError when it is not
 // authentic or its timestamp is more than 5 minutes away.
 import { Webhook } from 'standardwebhooks';
-import type { CallbackEvent } from './api-types';
+import type { CallbackEvent } from './api-types.ts';
 
 type HeaderSource = Headers | Record<string, string | string[] | undefined>;
 

@@ -1,9 +1,9 @@
 // Waiting for a job to finish: follow its Server-Sent Events when the service offers them, and
 // otherwise (or when the stream ends early) poll the status monitor honouring Retry-After, with
 // If-None-Match so an unchanged job costs a 304.
-import type { Job, Progress } from './api-types';
-import { readEventStream } from './event-stream';
-import type { JobStatusAnswer } from './jobs-client';
+import type { Job, Progress } from './api-types.ts';
+import { readEventStream } from './event-stream.ts';
+import type { JobStatusAnswer } from './jobs-client.ts';
 
 export interface WaitTransport {
   call(path: string, init?: RequestInit): Promise<Response>;

@@ -1,15 +1,15 @@
 // Everything the HTTP app needs, built by main.ts (or a test) and passed in: no globals.
 import type { PgBoss } from 'pg-boss';
-import type { Config } from './config';
-import type { Sql } from './db/client';
-import type { ApiKeyCache } from './identity/api-key-cache';
-import type { JobTypeRegistry } from './job-types/registry';
-import type { JobFeed } from './jobs/job-feed';
-import type { SubmitBatcher } from './jobs/submit-batcher';
-import type { TerminalHook } from './jobs/terminal-hooks';
-import type { Logger } from './observability/logger';
-import type { Metrics } from './observability/metrics';
-import type { OpenStreams } from './realtime/open-streams';
+import type { Config } from './config.ts';
+import type { Sql } from './db/client.ts';
+import type { ApiKeyCache } from './identity/api-key-cache.ts';
+import type { JobTypeRegistry } from './job-types/registry.ts';
+import type { JobFeed } from './jobs/job-feed.ts';
+import type { SubmitBatcher } from './jobs/submit-batcher.ts';
+import type { TerminalHook } from './jobs/terminal-hooks.ts';
+import type { Logger } from './observability/logger.ts';
+import type { Metrics } from './observability/metrics.ts';
+import type { OpenStreams } from './realtime/open-streams.ts';
 
 export interface Readiness {
   ready: boolean;

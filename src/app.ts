@@ -1,32 +1,32 @@
 // createApp(deps): middleware order, routes, errors as problem+json, and /openapi.json + /docs.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
-import type { AppDeps } from './app-deps';
-import type { AppEnv } from './http/app-env';
-import { requireAdminToken, requireApiKey } from './http/auth';
-import { jsonBody } from './http/json-body';
-import { ProblemError, problem, toFieldErrors } from './http/problem';
-import { createErrorHandler, problemJson } from './http/problem-response';
-import { callbackWebhook } from './openapi/callback-webhook';
-import { createOpenApiDocument } from './openapi/document-config';
-import { getApiReferenceRoute, getOpenApiDocumentRoute } from './openapi/service-document-routes';
-import { createApiKeyRoute, registerAdminApiKeys, revokeApiKeyRoute } from './routes/admin-api-keys';
-import { registerCancelJob } from './routes/jobs/cancel-job';
-import { registerGetJob } from './routes/jobs/get-job';
-import { registerGetJobResult } from './routes/jobs/get-job-result';
-import { registerListDeliveries } from './routes/jobs/list-deliveries';
-import { registerListJobs } from './routes/jobs/list-jobs';
-import { registerRedeliverCallback } from './routes/jobs/redeliver-callback';
-import { registerStreamJobEvents } from './routes/jobs/stream-job-events';
-import { registerSubmitJob } from './routes/jobs/submit-job';
-import { invalidIdempotencyKey } from './routes/jobs/submit-problem';
-import { registerListJobTypes } from './routes/list-job-types';
-import { registerOpenWebSocket } from './routes/open-websocket';
-import { registerServiceRoutes } from './routes/service';
-import { registerGetWebhookSecret } from './routes/webhook-secret/get-webhook-secret';
-import { registerRotateWebhookSecret } from './routes/webhook-secret/rotate-webhook-secret';
+import type { AppDeps } from './app-deps.ts';
+import type { AppEnv } from './http/app-env.ts';
+import { requireAdminToken, requireApiKey } from './http/auth.ts';
+import { jsonBody } from './http/json-body.ts';
+import { ProblemError, problem, toFieldErrors } from './http/problem.ts';
+import { createErrorHandler, problemJson } from './http/problem-response.ts';
+import { callbackWebhook } from './openapi/callback-webhook.ts';
+import { createOpenApiDocument } from './openapi/document-config.ts';
+import { getApiReferenceRoute, getOpenApiDocumentRoute } from './openapi/service-document-routes.ts';
+import { createApiKeyRoute, registerAdminApiKeys, revokeApiKeyRoute } from './routes/admin-api-keys.ts';
+import { registerCancelJob } from './routes/jobs/cancel-job.ts';
+import { registerGetJob } from './routes/jobs/get-job.ts';
+import { registerGetJobResult } from './routes/jobs/get-job-result.ts';
+import { registerListDeliveries } from './routes/jobs/list-deliveries.ts';
+import { registerListJobs } from './routes/jobs/list-jobs.ts';
+import { registerRedeliverCallback } from './routes/jobs/redeliver-callback.ts';
+import { registerStreamJobEvents } from './routes/jobs/stream-job-events.ts';
+import { registerSubmitJob } from './routes/jobs/submit-job.ts';
+import { invalidIdempotencyKey } from './routes/jobs/submit-problem.ts';
+import { registerListJobTypes } from './routes/list-job-types.ts';
+import { registerOpenWebSocket } from './routes/open-websocket.ts';
+import { registerServiceRoutes } from './routes/service.ts';
+import { registerGetWebhookSecret } from './routes/webhook-secret/get-webhook-secret.ts';
+import { registerRotateWebhookSecret } from './routes/webhook-secret/rotate-webhook-secret.ts';
 
-export { OPENAPI_INFO } from './openapi/document-config';
+export { OPENAPI_INFO } from './openapi/document-config.ts';
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({

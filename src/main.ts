@@ -1,11 +1,11 @@
 // Entry point: config → database (embedded when DATABASE_URL is unset) → migrations → API and/or
 // workers by ROLE; SIGTERM/SIGINT stop it in order and exit 0.
-import { parseConfig } from './config';
-import { createSql } from './db/client';
-import { resolveDatabase } from './db/database-url';
-import { countApiKeys, createApiKey } from './identity/api-key-store';
-import { createLogger } from './observability/logger';
-import { startService } from './service';
+import { parseConfig } from './config.ts';
+import { createSql } from './db/client.ts';
+import { resolveDatabase } from './db/database-url.ts';
+import { countApiKeys, createApiKey } from './identity/api-key-store.ts';
+import { createLogger } from './observability/logger.ts';
+import { startService } from './service.ts';
 
 async function main() {
   let config: ReturnType<typeof parseConfig>;

@@ -4,7 +4,7 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import postgres from 'postgres';
-import { sendToParent } from '../support/child-ipc';
+import { sendToParent } from '../support/child-ipc.ts';
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('hono-sql needs DATABASE_URL');

@@ -3,8 +3,8 @@
 // NOTIFY (what the service would get without LISTEN/NOTIFY).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgBoss } from 'pg-boss';
-import { receiveArgs, sendResult } from '../support/child-ipc';
-import { percentile } from '../support/stats';
+import { receiveArgs, sendResult } from '../support/child-ipc.ts';
+import { percentile } from '../support/stats.ts';
 
 export type RawPgBossArgs =
   | { mode: 'flood'; durationSeconds: number; connections: number; concurrency: number; waitMs: number }

@@ -1,8 +1,8 @@
 // Callback deliveries/s to a local receiver in its own process: jobs submitted with a
 // callback_url, counted where they land. Measured only when the delivery routes exist.
-import type { SubmitArgs, SubmitResult } from '../load-submit';
-import { type BenchContext, hasJobRoute, submitAndWait } from '../support/bench-context';
-import { runBenchChild, spawnBenchChild } from '../support/child-process';
+import type { SubmitArgs, SubmitResult } from '../load-submit.ts';
+import { type BenchContext, hasJobRoute, submitAndWait } from '../support/bench-context.ts';
+import { runBenchChild, spawnBenchChild } from '../support/child-process.ts';
 
 export type CallbackFigures =
   | { available: false }

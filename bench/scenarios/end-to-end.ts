@@ -2,12 +2,12 @@
 // and submit→succeeded latency at a fixed offered rate — against raw pg-boss send + work with the
 // same worker settings. Send times are the client's clock; finished_at is the database's, on the
 // same machine.
-import type { RawPgBossArgs, RawPgBossResult } from '../baselines/raw-pgboss';
-import type { SubmitMode, SubmitResult } from '../load-submit';
-import { type BenchContext, waitForDrain } from '../support/bench-context';
-import { runBenchChild } from '../support/child-process';
-import { percentile } from '../support/stats';
-import { SUBMIT_BODY } from './submit-throughput';
+import type { RawPgBossArgs, RawPgBossResult } from '../baselines/raw-pgboss.ts';
+import type { SubmitMode, SubmitResult } from '../load-submit.ts';
+import { type BenchContext, waitForDrain } from '../support/bench-context.ts';
+import { runBenchChild } from '../support/child-process.ts';
+import { percentile } from '../support/stats.ts';
+import { SUBMIT_BODY } from './submit-throughput.ts';
 
 export interface EndToEnd {
   sent: number;

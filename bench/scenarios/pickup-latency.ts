@@ -1,11 +1,11 @@
 // Submit→handler-start on an idle queue: bench.stamp jobs one at a time, the handler's own
 // Date.now() against the client's send time; pg-boss with default polling and no NOTIFY as the
 // baseline.
-import type { SubmitResult } from '../load-submit';
-import type { BenchContext } from '../support/bench-context';
-import { runBenchChild } from '../support/child-process';
-import { percentile } from '../support/stats';
-import { runRawPgBoss } from './end-to-end';
+import type { SubmitResult } from '../load-submit.ts';
+import type { BenchContext } from '../support/bench-context.ts';
+import { runBenchChild } from '../support/child-process.ts';
+import { percentile } from '../support/stats.ts';
+import { runRawPgBoss } from './end-to-end.ts';
 
 export interface Pickup {
   samples: number;

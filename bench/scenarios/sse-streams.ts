@@ -1,10 +1,10 @@
 // Progress→SSE-client latency (jobs reporting progress every 50 ms, a separate client process)
 // and open streams per 100 MiB of the service's RSS. Measured only when GET /v1/jobs/{id}/events
 // exists; otherwise the figures say so.
-import type { SseArgs, SseResult } from '../load-sse';
-import { authHeaders, type BenchContext, hasJobRoute, submitAndWait } from '../support/bench-context';
-import { rssMiB, spawnBenchChild } from '../support/child-process';
-import { percentile } from '../support/stats';
+import type { SseArgs, SseResult } from '../load-sse.ts';
+import { authHeaders, type BenchContext, hasJobRoute, submitAndWait } from '../support/bench-context.ts';
+import { rssMiB, spawnBenchChild } from '../support/child-process.ts';
+import { percentile } from '../support/stats.ts';
 
 export type SseFigures =
   | { available: false }

@@ -1,7 +1,7 @@
 // Status polls: GET /v1/jobs/{id} on a finished-with-200 (failed) job, plainly and with
 // If-None-Match (the 304 path), against Hono + one primary-key SELECT.
-import { authHeaders, type BenchContext, runHttpLoad, submitAndWait } from '../support/bench-context';
-import { median } from '../support/stats';
+import { authHeaders, type BenchContext, runHttpLoad, submitAndWait } from '../support/bench-context.ts';
+import { median } from '../support/stats.ts';
 
 const CONNECTIONS = 50;
 

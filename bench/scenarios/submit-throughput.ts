@@ -7,7 +7,7 @@ import {
   purgeBacklog,
   runHttpLoad,
   waitForDrain,
-} from '../support/bench-context';
+} from '../support/bench-context.ts';
 
 export const SUBMIT_BODY = { type: 'demo.sleep', input: { duration_ms: 0, steps: 1 } };
 const CONNECTIONS = 50;

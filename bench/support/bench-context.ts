@@ -1,10 +1,10 @@
 // What every scenario gets: the run's settings, the database, the service under test and an
 // owner's key — plus the few moves they all make (an autocannon run in a child process, waiting
 // for the queue to drain, submitting one job and waiting for it).
-import type { Sql } from '../../src/db/client';
-import type { HttpLoadArgs, HttpLoadResult } from '../load-http';
-import { runBenchChild } from './child-process';
-import { median } from './stats';
+import type { Sql } from '../../src/db/client.ts';
+import type { HttpLoadArgs, HttpLoadResult } from '../load-http.ts';
+import { runBenchChild } from './child-process.ts';
+import { median } from './stats.ts';
 
 export interface BenchContext {
   quick: boolean;

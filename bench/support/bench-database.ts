@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSql, type Sql } from '../../src/db/client';
-import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { createSql, type Sql } from '../../src/db/client.ts';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
 
 export interface BenchDatabase {
   url: string;

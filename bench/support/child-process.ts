@@ -1,5 +1,5 @@
 // Spawns the bench's helper processes (service, load generators, baselines, receiver) as
-// separate Node processes running TypeScript through tsx, talks to them over IPC, and makes sure
+// separate Node processes (Node strips the TypeScript types itself), talks to them over IPC, and makes sure
 // every one of them is gone when the bench ends, however it ends.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -27,9 +27,9 @@ export function spawnBenchChild(
   env: Record<string, string>,
   options: { nodeArgs?: string[]; quiet?: boolean } = {},
 ): BenchChild {
-  // process.execPath with tsx as a loader (not the tsx CLI, which forks a second node) so the
-  // pid we sample for RSS is the process doing the work.
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', benchFile(file)], {
+  // process.execPath running the .ts file directly, so the pid we sample for RSS is the process
+  // doing the work.
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), benchFile(file)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'],
   });

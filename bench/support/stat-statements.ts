@@ -1,6 +1,6 @@
 // pg_stat_statements for the profile mode: reset before a scenario, then the statements that
 // took the most database time during it.
-import type { Sql } from '../../src/db/client';
+import type { Sql } from '../../src/db/client.ts';
 
 export async function resetStatStatements(sql: Sql): Promise<void> {
   await sql`select pg_stat_statements_reset()`;

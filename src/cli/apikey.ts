@@ -1,11 +1,11 @@
 // npm run apikey -- create <owner>: creates the owner if needed and prints the new key alone on
 // the last line of stdout. Uses DATABASE_URL, or the embedded database under DATA_DIR (shared
 // with a running server, or started just for this command).
-import { parseConfig } from '../config';
-import { createSql } from '../db/client';
-import { resolveDatabase } from '../db/database-url';
-import { migrateDatabase } from '../db/migrate';
-import { createApiKey, revokeApiKey } from '../identity/api-key-store';
+import { parseConfig } from '../config.ts';
+import { createSql } from '../db/client.ts';
+import { resolveDatabase } from '../db/database-url.ts';
+import { migrateDatabase } from '../db/migrate.ts';
+import { createApiKey, revokeApiKey } from '../identity/api-key-store.ts';
 
 const USAGE = 'usage: npm run apikey -- create <owner> | revoke <key id>';
 

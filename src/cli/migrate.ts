@@ -1,7 +1,7 @@
 // npm run db:migrate: applies drizzle/ migrations to DATABASE_URL (or the embedded database).
-import { parseConfig } from '../config';
-import { resolveDatabase } from '../db/database-url';
-import { migrateDatabase } from '../db/migrate';
+import { parseConfig } from '../config.ts';
+import { resolveDatabase } from '../db/database-url.ts';
+import { migrateDatabase } from '../db/migrate.ts';
 
 const config = parseConfig(process.env);
 const database = await resolveDatabase(config, (line) => process.stderr.write(`${line}\n`));

@@ -3,7 +3,7 @@
 // when the committed file differs from what the code generates (CI: `npm run sdk:check`).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildOpenApiDocument } from '../openapi/document-app';
+import { buildOpenApiDocument } from '../openapi/document-app.ts';
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../../openapi.json', import.meta.url));
 

@@ -1,6 +1,6 @@
 // Which database to use: DATABASE_URL, or the embedded PostgreSQL under DATA_DIR.
-import type { Config } from '../config';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres';
+import type { Config } from '../config.ts';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.ts';
 
 export interface ResolvedDatabase {
   url: string;

@@ -1,9 +1,9 @@
 // Bearer authentication: API key → owner for /v1/*, ADMIN_TOKEN for /admin/*.
 import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import type { ApiKeyCache } from '../identity/api-key-cache';
-import type { AppEnv } from './app-env';
-import { ProblemError } from './problem';
+import type { ApiKeyCache } from '../identity/api-key-cache.ts';
+import type { AppEnv } from './app-env.ts';
+import { ProblemError } from './problem.ts';
 
 // RFC 6750 §2.1: b64token syntax.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;

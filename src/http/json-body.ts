@@ -3,8 +3,8 @@
 // cannot store (NUL, lone surrogates) — so nothing a client sends reaches the database as a 500.
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { AppEnv } from './app-env';
-import { ProblemError, validationFailed } from './problem';
+import type { AppEnv } from './app-env.ts';
+import { ProblemError, validationFailed } from './problem.ts';
 
 export const MAX_JSON_DEPTH = 64;
 // The same media types hono's JSON validator reads (application/json, application/x+json): a type

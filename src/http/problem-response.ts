@@ -3,8 +3,8 @@
 // else as a generic 500 logged once — never the error's own message.
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { Logger } from '../observability/logger';
-import { type Problem, ProblemError, problem } from './problem';
+import type { Logger } from '../observability/logger.ts';
+import { type Problem, ProblemError, problem } from './problem.ts';
 
 export function problemJson(p: Problem, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(p), {

@@ -1,8 +1,8 @@
 // Remembers which owner an API key belongs to, so a poll costs one query, not two. Revocation
 // clears every process's cache at once (NOTIFY api_keys_revoked, sent by revokeApiKey); entries
 // also expire after TTL_MS in case a notification is missed while the listener reconnects.
-import type { Sql } from '../db/client';
-import { findOwnerByApiKey } from './api-key-store';
+import type { Sql } from '../db/client.ts';
+import { findOwnerByApiKey } from './api-key-store.ts';
 
 const TTL_MS = 30_000;
 const MAX_ENTRIES = 10_000;

@@ -1,6 +1,6 @@
 // API keys: random, shown once, stored as a SHA-256 hash; each belongs to exactly one owner.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Sql, TxSql } from '../db/client';
+import type { Sql, TxSql } from '../db/client.ts';
 
 type Db = Sql | TxSql;
 

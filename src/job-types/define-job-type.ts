@@ -1,7 +1,7 @@
 // What a job type is: a name, zod schemas for input and output, and a handler. Adding one is a
 // file that calls defineJob and a line in registry.ts.
 import type { z } from 'zod';
-import type { Sql } from '../db/client';
+import type { Sql } from '../db/client.ts';
 
 export interface JobLogger {
   info(message: string, fields?: Record<string, unknown>): void;

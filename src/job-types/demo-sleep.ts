@@ -1,7 +1,7 @@
 // demo.sleep: sleeps in steps, reporting progress after each; for trying the API, tests and benchmarks.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { defineJob } from './define-job-type';
+import { defineJob } from './define-job-type.ts';
 
 export const demoSleep = defineJob({
   type: 'demo.sleep',

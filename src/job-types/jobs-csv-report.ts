@@ -1,7 +1,7 @@
 // report.jobs_csv: real work with a file result: a CSV of the owner's jobs created in a time range.
 import { z } from 'zod';
-import { JOB_STATUSES } from '../jobs/job-status';
-import { defineJob } from './define-job-type';
+import { JOB_STATUSES } from '../jobs/job-status.ts';
+import { defineJob } from './define-job-type.ts';
 
 const PAGE_SIZE = 1000;
 

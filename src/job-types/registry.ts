@@ -1,7 +1,7 @@
 // The job types this service runs. To add one: write a file with defineJob and list it here.
-import type { AnyJobType } from './define-job-type';
-import { demoSleep } from './demo-sleep';
-import { jobsCsvReport } from './jobs-csv-report';
+import type { AnyJobType } from './define-job-type.ts';
+import { demoSleep } from './demo-sleep.ts';
+import { jobsCsvReport } from './jobs-csv-report.ts';
 
 export const builtInJobTypes: readonly AnyJobType[] = [demoSleep, jobsCsvReport] as unknown as AnyJobType[];
 

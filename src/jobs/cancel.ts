@@ -1,11 +1,11 @@
 // Canceling a job on its owner's request: queued → canceled (and its terminal hooks) in one
 // transaction; running → requested, the worker hears it over NOTIFY and aborts the handler.
 import type { PgBoss } from 'pg-boss';
-import type { Sql } from '../db/client';
-import { queueNameOf } from '../job-types/registry';
-import { canceledError } from './job-errors';
-import { type CancelOutcome, cancelOwnedJob } from './job-store';
-import { runTerminalHooks, type TerminalHook } from './terminal-hooks';
+import type { Sql } from '../db/client.ts';
+import { queueNameOf } from '../job-types/registry.ts';
+import { canceledError } from './job-errors.ts';
+import { type CancelOutcome, cancelOwnedJob } from './job-store.ts';
+import { runTerminalHooks, type TerminalHook } from './terminal-hooks.ts';
 
 export interface CancelDeps {
   sql: Sql;

@@ -2,7 +2,7 @@
 // bound to the request's JSON value, so key order and whitespace do not make a different request.
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { TxSql } from '../db/client';
+import type { TxSql } from '../db/client.ts';
 
 const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
 

@@ -1,6 +1,6 @@
 // The problem objects a job's `error` holds once it failed or was canceled. They are not HTTP
 // responses, so they carry no `status` member (RFC 9457 makes every member optional).
-import { PROBLEM_BASE } from '../http/problem';
+import { PROBLEM_BASE } from '../http/problem.ts';
 
 export interface JobError {
   type: string;

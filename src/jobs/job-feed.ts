@@ -1,8 +1,8 @@
 // One LISTEN connection per process. Writers NOTIFY "job_id seq" (ids only, never user data);
 // the feed reads each new event row once and fans it out in memory to every stream, long-poll
 // and worker interested in that job: a subscriber costs memory, not queries.
-import type { Sql } from '../db/client';
-import { type JobEventRow, readEventsAfter } from './job-store';
+import type { Sql } from '../db/client.ts';
+import { type JobEventRow, readEventsAfter } from './job-store.ts';
 
 export type JobEventListener = (event: JobEventRow) => void;
 

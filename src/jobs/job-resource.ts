@@ -1,8 +1,8 @@
 // Maps a job row (or a status event's snapshot of one) to the public job resource: snake_case,
 // RFC 3339 UTC times, links relative to the API or absolute under PUBLIC_BASE_URL.
-import type { JobError } from './job-errors';
-import type { JobStatus } from './job-status';
-import type { JobRow } from './job-store';
+import type { JobError } from './job-errors.ts';
+import type { JobStatus } from './job-status.ts';
+import type { JobRow } from './job-store.ts';
 
 export type CallbackStatus = 'pending' | 'delivered' | 'retrying' | 'failed';
 

@@ -1,8 +1,8 @@
 // All SQL on jobs and their events. Every owner-facing query filters by id AND owner in the
 // statement itself; every worker write is fenced by (id, attempt, status = 'running'), so a stale
 // attempt's late writes change nothing. Each change appends its event in the same statement.
-import type { Sql, TxSql } from '../db/client';
-import type { JobStatus } from './job-status';
+import type { Sql, TxSql } from '../db/client.ts';
+import type { JobStatus } from './job-status.ts';
 
 type Db = Sql | TxSql;
 

@@ -1,6 +1,6 @@
 // SQL for retention: results past RESULT_TTL_SECONDS are purged (the job stays readable), jobs
 // past JOB_TTL_SECONDS are deleted with their events, idempotency keys past their TTL expire.
-import type { Sql } from '../db/client';
+import type { Sql } from '../db/client.ts';
 
 const BATCH = 1000;
 

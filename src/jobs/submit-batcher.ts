@@ -5,10 +5,10 @@
 // exact (owner rows locked in the batch). If a batch fails, its requests are written one by one,
 // so a failing row never fails its neighbours.
 import type { PgBoss } from 'pg-boss';
-import type { Sql } from '../db/client';
-import { queueNameOf } from '../job-types/registry';
-import { bossDbOf } from '../worker/pg-boss-adapter';
-import { insertJob, insertJobs, type JobRow, type NewJob, takeCapSlots } from './job-store';
+import type { Sql } from '../db/client.ts';
+import { queueNameOf } from '../job-types/registry.ts';
+import { bossDbOf } from '../worker/pg-boss-adapter.ts';
+import { insertJob, insertJobs, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
 
 const MAX_BATCH = 500;
 const LINGER_BELOW = 8;

@@ -2,20 +2,20 @@
 // the owner's cap, insert the row and enqueue it in one transaction. A 202 follows the commit.
 import { randomUUID } from 'node:crypto';
 import type { PgBoss } from 'pg-boss';
-import type { Sql } from '../db/client';
-import type { FieldError } from '../http/problem';
-import { toFieldErrors } from '../http/problem';
-import type { JobTypeRegistry } from '../job-types/registry';
-import { queueNameOf } from '../job-types/registry';
-import { bossDbOf } from '../worker/pg-boss-adapter';
+import type { Sql } from '../db/client.ts';
+import type { FieldError } from '../http/problem.ts';
+import { toFieldErrors } from '../http/problem.ts';
+import type { JobTypeRegistry } from '../job-types/registry.ts';
+import { queueNameOf } from '../job-types/registry.ts';
+import { bossDbOf } from '../worker/pg-boss-adapter.ts';
 import {
   findIdempotencyRecord,
   hashRequestBody,
   saveIdempotencyRecord,
   tryLockIdempotencyKey,
-} from './idempotency';
-import { findOwnedJob, insertJob, type JobRow, type NewJob } from './job-store';
-import type { SubmitBatcher } from './submit-batcher';
+} from './idempotency.ts';
+import { findOwnedJob, insertJob, type JobRow, type NewJob } from './job-store.ts';
+import type { SubmitBatcher } from './submit-batcher.ts';
 
 export interface SubmitRequest {
   type: string;

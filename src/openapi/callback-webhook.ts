@@ -1,7 +1,7 @@
 // The callback the service POSTs to a job's callback_url, documented in the OpenAPI 3.1
 // `webhooks` section: Standard Webhooks headers and the { type, timestamp, data: Job } body.
 import { createRoute, z } from '@hono/zod-openapi';
-import { JobSchema } from '../routes/jobs/schemas';
+import { JobSchema } from '../routes/jobs/schemas.ts';
 
 export const CallbackEventSchema = z
   .object({

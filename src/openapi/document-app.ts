@@ -2,15 +2,15 @@
 // writing openapi.json and for the tests' conformance checks. The stubs throw if a request
 // ever reaches them — this app is only asked for its document, never served.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { createApp } from '../app';
-import type { AppDeps } from '../app-deps';
-import { parseConfig } from '../config';
-import type { AppEnv } from '../http/app-env';
-import type { AnyJobType } from '../job-types/define-job-type';
-import { createRegistry } from '../job-types/registry';
-import { createLogger } from '../observability/logger';
-import { createMetrics } from '../observability/metrics';
-import { createOpenApiDocument, type OpenApiDocument } from './document-config';
+import { createApp } from '../app.ts';
+import type { AppDeps } from '../app-deps.ts';
+import { parseConfig } from '../config.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import type { AnyJobType } from '../job-types/define-job-type.ts';
+import { createRegistry } from '../job-types/registry.ts';
+import { createLogger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { createOpenApiDocument, type OpenApiDocument } from './document-config.ts';
 
 /**
  * The server URL written into the committed document: relative, so it means "the service that

@@ -2,9 +2,9 @@
 // paths come from the routes' createRoute definitions, then the per-type submit schemas are
 // added from the job-type registry. Served at /openapi.json and written by `npm run openapi:write`.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from '../http/app-env';
-import type { JobTypeRegistry } from '../job-types/registry';
-import { addJobTypeSchemas } from './job-type-schemas';
+import type { AppEnv } from '../http/app-env.ts';
+import type { JobTypeRegistry } from '../job-types/registry.ts';
+import { addJobTypeSchemas } from './job-type-schemas.ts';
 
 export const OPENAPI_INFO = {
   title: 'Async Jobs API',

@@ -3,9 +3,9 @@
 // still validates only the envelope; `input` is checked per type in submitJob, so 422 pointers
 // stay /input/... — this only changes what the document (and the SDK generated from it) says.
 import { z } from 'zod';
-import type { AnyJobType } from '../job-types/define-job-type';
-import type { JobTypeRegistry } from '../job-types/registry';
-import type { OpenApiDocument } from './document-config';
+import type { AnyJobType } from '../job-types/define-job-type.ts';
+import type { JobTypeRegistry } from '../job-types/registry.ts';
+import type { OpenApiDocument } from './document-config.ts';
 
 type JsonSchema = Record<string, unknown>;
 

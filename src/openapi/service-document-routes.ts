@@ -1,6 +1,6 @@
 // Route definitions of GET /openapi.json and GET /docs, so the document describes itself too.
 import { createRoute, z } from '@hono/zod-openapi';
-import { clientErrorResponse } from '../routes/openapi-common';
+import { clientErrorResponse } from '../routes/openapi-common.ts';
 
 export const getOpenApiDocumentRoute = createRoute({
   method: 'get',

@@ -1,10 +1,10 @@
 // The one event sequence SSE and WebSocket clients see for a job: a snapshot `status` first (or a
 // replay after a given event id), then live `status` / `progress` events from the JobFeed, ending
 // after the terminal status. Event ids are the job_events seq, so they increase per job.
-import type { JobFeed } from '../jobs/job-feed';
-import { type JobResource, toJobResource } from '../jobs/job-resource';
-import { isTerminal } from '../jobs/job-status';
-import type { JobEventRow, JobRow } from '../jobs/job-store';
+import type { JobFeed } from '../jobs/job-feed.ts';
+import { type JobResource, toJobResource } from '../jobs/job-resource.ts';
+import { isTerminal } from '../jobs/job-status.ts';
+import type { JobEventRow, JobRow } from '../jobs/job-store.ts';
 
 export interface JobStreamEvent {
   type: 'status' | 'progress';

@@ -2,8 +2,8 @@
 // zod, and the shapes the server answers with. Close codes in the 4000–4999 range are ours to
 // define (RFC 6455 §7.4.2); 4401 mirrors HTTP 401.
 import { z } from 'zod';
-import { type Problem, ProblemError, toFieldErrors } from '../http/problem';
-import type { JobStreamEvent } from './follow-job';
+import { type Problem, ProblemError, toFieldErrors } from '../http/problem.ts';
+import type { JobStreamEvent } from './follow-job.ts';
 
 /** Closed without a valid API key (header or first `auth` message within WS_AUTH_TIMEOUT_MS). */
 export const CLOSE_UNAUTHORIZED = 4401;

@@ -4,23 +4,23 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { AppDeps } from '../app-deps';
-import { bearerToken, unauthorized } from '../http/auth';
-import { findUnstorableString, jsonDepthExceeds, MAX_JSON_DEPTH } from '../http/json-body';
-import { jobNotFound, ProblemError, validationFailed } from '../http/problem';
-import { findOwnerByApiKey } from '../identity/api-key-store';
-import { toJobResource } from '../jobs/job-resource';
-import { findOwnedJob, type JobRow } from '../jobs/job-store';
-import { submitJob } from '../jobs/submit';
-import { SubmitJobRequestSchema } from '../routes/jobs/schemas';
-import { submitDepsOf } from '../routes/jobs/submit-deps';
+import type { AppDeps } from '../app-deps.ts';
+import { bearerToken, unauthorized } from '../http/auth.ts';
+import { findUnstorableString, jsonDepthExceeds, MAX_JSON_DEPTH } from '../http/json-body.ts';
+import { jobNotFound, ProblemError, validationFailed } from '../http/problem.ts';
+import { findOwnerByApiKey } from '../identity/api-key-store.ts';
+import { toJobResource } from '../jobs/job-resource.ts';
+import { findOwnedJob, type JobRow } from '../jobs/job-store.ts';
+import { submitJob } from '../jobs/submit.ts';
+import { SubmitJobRequestSchema } from '../routes/jobs/schemas.ts';
+import { submitDepsOf } from '../routes/jobs/submit-deps.ts';
 import {
   invalidIdempotencyKey,
   invalidSubmitBody,
   isSubmitRefusal,
   submitRefusalProblem,
-} from '../routes/jobs/submit-problem';
-import { followJob, type JobFollower } from './follow-job';
+} from '../routes/jobs/submit-problem.ts';
+import { followJob, type JobFollower } from './follow-job.ts';
 import {
   CLOSE_GOING_AWAY,
   CLOSE_TOO_BIG,
@@ -29,7 +29,7 @@ import {
   parseClientMessage,
   type ServerMessage,
   toEventMessage,
-} from './ws-protocol';
+} from './ws-protocol.ts';
 
 export const WS_PATH = '/v1/ws';
 /** Room for the envelope around a submit body of up to MAX_BODY_BYTES. */

@@ -2,11 +2,11 @@
 
 // POST /admin/api-keys (createApiKey) and DELETE /admin/api-keys/{id} (revokeApiKey).
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppDeps } from '../app-deps';
-import type { AppEnv } from '../http/app-env';
-import { ProblemError } from '../http/problem';
-import { createApiKey, OWNER_ID_PATTERN, revokeApiKey } from '../identity/api-key-store';
-import { authResponses, problemResponse } from './openapi-common';
+import type { AppDeps } from '../app-deps.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { ProblemError } from '../http/problem.ts';
+import { createApiKey, OWNER_ID_PATTERN, revokeApiKey } from '../identity/api-key-store.ts';
+import { authResponses, problemResponse } from './openapi-common.ts';
 
 const CreateApiKeyRequestSchema = z
   .object({

@@ -1,9 +1,9 @@
 // GET /v1/job-types (operationId listJobTypes): the registered types with their JSON Schemas.
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppDeps } from '../app-deps';
-import type { AppEnv } from '../http/app-env';
-import type { AnyJobType } from '../job-types/define-job-type';
-import { authResponses, BEARER_SECURITY } from './openapi-common';
+import type { AppDeps } from '../app-deps.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import type { AnyJobType } from '../job-types/define-job-type.ts';
+import { authResponses, BEARER_SECURITY } from './openapi-common.ts';
 
 const JobTypeSchema = z
   .object({

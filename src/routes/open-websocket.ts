@@ -3,10 +3,10 @@
 // taken by realtime/ws-server.ts before routing, so a request that reaches this handler is a
 // plain GET: RFC 9110 §15.5.22, 426 with the protocol to upgrade to.
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppDeps } from '../app-deps';
-import type { AppEnv } from '../http/app-env';
-import { ProblemError } from '../http/problem';
-import { authResponses, BEARER_SECURITY, problemResponse } from './openapi-common';
+import type { AppDeps } from '../app-deps.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { ProblemError } from '../http/problem.ts';
+import { authResponses, BEARER_SECURITY, problemResponse } from './openapi-common.ts';
 
 export const openWebSocketRoute = createRoute({
   method: 'get',

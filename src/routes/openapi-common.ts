@@ -1,6 +1,6 @@
 // Shared pieces of the OpenAPI route definitions: problem responses, headers, security.
 import { z } from '@hono/zod-openapi';
-import { ProblemSchema } from '../http/problem';
+import { ProblemSchema } from '../http/problem.ts';
 
 export const PROBLEM_JSON = 'application/problem+json';
 

@@ -1,9 +1,9 @@
 // Unauthenticated service routes: liveness, readiness and Prometheus metrics.
 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppDeps } from '../app-deps';
-import type { AppEnv } from '../http/app-env';
-import { clientErrorResponse } from './openapi-common';
+import type { AppDeps } from '../app-deps.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { clientErrorResponse } from './openapi-common.ts';
 
 const HealthSchema = z.object({ status: z.string() }).openapi('Health');
 const ReadinessSchema = z

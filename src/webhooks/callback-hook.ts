@@ -3,11 +3,11 @@
 // through the same transaction, so there is no callback for an uncommitted status and none lost.
 import { randomUUID } from 'node:crypto';
 import type { PgBoss } from 'pg-boss';
-import { toJobResource } from '../jobs/job-resource';
-import type { TerminalHook } from '../jobs/terminal-hooks';
-import { bossDbOf } from '../worker/pg-boss-adapter';
-import { scheduleAttempt } from './dispatcher';
-import { insertEvent } from './webhook-store';
+import { toJobResource } from '../jobs/job-resource.ts';
+import type { TerminalHook } from '../jobs/terminal-hooks.ts';
+import { bossDbOf } from '../worker/pg-boss-adapter.ts';
+import { scheduleAttempt } from './dispatcher.ts';
+import { insertEvent } from './webhook-store.ts';
 
 export interface CallbackHookDeps {
   boss: PgBoss;

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { ResolvedAddress } from './destination';
+import type { ResolvedAddress } from './destination.ts';
 
 export const RESPONSE_BODY_CAP_BYTES = 64 * 1024;
 export const USER_AGENT = 'async-jobs-webhooks/1.0 (+https://www.standardwebhooks.com)';

@@ -3,7 +3,7 @@
 // and the caller connects to the address returned here, never looking the name up again.
 import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
-import { checkUrlShape, isAllowlisted, refusedAddressReason, type UrlPolicy } from './url-policy';
+import { checkUrlShape, isAllowlisted, refusedAddressReason, type UrlPolicy } from './url-policy.ts';
 
 export interface ResolvedAddress {
   address: string;

@@ -4,18 +4,18 @@
 // the schedule survives restarts) in one transaction.
 import { createHash } from 'node:crypto';
 import type { Db as BossDb, PgBoss } from 'pg-boss';
-import type { Sql } from '../db/client';
-import type { Logger } from '../observability/logger';
-import { bossDbOf } from '../worker/pg-boss-adapter';
-import { fetchAgainWhenDone } from '../worker/queue-waker';
-import { deliverOnce } from './delivery';
-import { type Resolver, resolveDestination } from './destination';
-import { judgeAttempt, parseRetryAfter } from './retry-schedule';
-import type { SecretCipher } from './secret-cipher';
-import { ensureOwnerSecrets } from './secret-store';
-import { signatureHeaders } from './signing';
-import type { UrlPolicy } from './url-policy';
-import { type EventStatus, findEvent, recordAttempt } from './webhook-store';
+import type { Sql } from '../db/client.ts';
+import type { Logger } from '../observability/logger.ts';
+import { bossDbOf } from '../worker/pg-boss-adapter.ts';
+import { fetchAgainWhenDone } from '../worker/queue-waker.ts';
+import { deliverOnce } from './delivery.ts';
+import { type Resolver, resolveDestination } from './destination.ts';
+import { judgeAttempt, parseRetryAfter } from './retry-schedule.ts';
+import type { SecretCipher } from './secret-cipher.ts';
+import { ensureOwnerSecrets } from './secret-store.ts';
+import { signatureHeaders } from './signing.ts';
+import type { UrlPolicy } from './url-policy.ts';
+import { type EventStatus, findEvent, recordAttempt } from './webhook-store.ts';
 
 export const CALLBACK_QUEUE = 'callback-delivery';
 

@@ -2,9 +2,9 @@
 // gives the current secret an expiry WEBHOOK_SECRET_OVERLAP_SECONDS ahead and adds a new one, so
 // both sign until then. A per-owner advisory lock keeps first use and rotation from racing.
 import { randomUUID } from 'node:crypto';
-import type { Sql, TxSql } from '../db/client';
-import type { SecretCipher } from './secret-cipher';
-import { generateSecret } from './signing';
+import type { Sql, TxSql } from '../db/client.ts';
+import type { SecretCipher } from './secret-cipher.ts';
+import { generateSecret } from './signing.ts';
 
 export interface WebhookSecret {
   secret: string;

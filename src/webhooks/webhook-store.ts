@@ -1,7 +1,7 @@
 // All SQL on webhook_events and webhook_attempts, and the job's callback_status that mirrors the
 // event's. One event per job (job_id is unique), its body fixed at creation; one attempts row per
 // HTTP attempt, numbered by the event's own counter.
-import type { Sql, TxSql } from '../db/client';
+import type { Sql, TxSql } from '../db/client.ts';
 
 type Db = Sql | TxSql;
 

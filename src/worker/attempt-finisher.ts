@@ -4,10 +4,10 @@
 // only after that commit. If a batch fails, its attempts are written one by one, so a failing row
 // never fails its neighbours. Exactly-once still comes from each UPDATE's (id, attempt, running)
 // condition, not from the batching.
-import type { Sql } from '../db/client';
-import { canceledError } from '../jobs/job-errors';
-import { type AttemptOutcome, finishAttempt, type JobRow } from '../jobs/job-store';
-import { runTerminalHooks, type TerminalHook } from '../jobs/terminal-hooks';
+import type { Sql } from '../db/client.ts';
+import { canceledError } from '../jobs/job-errors.ts';
+import { type AttemptOutcome, finishAttempt, type JobRow } from '../jobs/job-store.ts';
+import { runTerminalHooks, type TerminalHook } from '../jobs/terminal-hooks.ts';
 
 const MAX_BATCH = 200;
 

@@ -1,10 +1,10 @@
 // The lost-job rescuer: a job whose queue entry pg-boss gave up on (every retry spent on workers
 // that crashed mid-attempt) would otherwise stay queued/running forever; fail it with a clear error.
-import type { Sql } from '../db/client';
-import { PROBLEM_BASE } from '../http/problem';
-import { failLostJob, findLostJobs } from '../jobs/job-store';
-import { runTerminalHooks, type TerminalHook } from '../jobs/terminal-hooks';
-import type { Logger } from '../observability/logger';
+import type { Sql } from '../db/client.ts';
+import { PROBLEM_BASE } from '../http/problem.ts';
+import { failLostJob, findLostJobs } from '../jobs/job-store.ts';
+import { runTerminalHooks, type TerminalHook } from '../jobs/terminal-hooks.ts';
+import type { Logger } from '../observability/logger.ts';
 
 const GRACE_SECONDS = 60;
 

@@ -1,7 +1,7 @@
 // Coalesces a handler's progress reports: at most one write in flight per attempt and at most
 // one every PROGRESS_INTERVAL_MS, always ending with the latest value, so a handler that reports
 // 10,000 times makes a handful of writes. percent is clamped and never goes backwards.
-import type { ProgressValue } from '../jobs/job-store';
+import type { ProgressValue } from '../jobs/job-store.ts';
 
 export const PROGRESS_INTERVAL_MS = 50;
 

@@ -6,7 +6,7 @@
 // process's one LISTEN connection (postgres.js shares it with the JobFeed) and pick a worker.
 import { createHash } from 'node:crypto';
 import type { PgBoss } from 'pg-boss';
-import type { Sql } from '../db/client';
+import type { Sql } from '../db/client.ts';
 
 /** pg-boss's default schema; its NOTIFY channel is derived from it (plans.notifyChannelSql). */
 const BOSS_SCHEMA = 'pgboss';

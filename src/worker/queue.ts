@@ -2,9 +2,9 @@
 // over LISTEN/NOTIFY (queue-waker.ts, one worker per job) with polling as the safety net. pg-boss emits 'error' and would crash the
 // process if nobody listened, so a listener is attached before start().
 import { PgBoss } from 'pg-boss';
-import type { AnyJobType } from '../job-types/define-job-type';
-import { queueNameOf } from '../job-types/registry';
-import type { Logger } from '../observability/logger';
+import type { AnyJobType } from '../job-types/define-job-type.ts';
+import { queueNameOf } from '../job-types/registry.ts';
+import type { Logger } from '../observability/logger.ts';
 
 /** Extra pg-boss retries beyond the type's own, so a crashed worker's job runs again. */
 export const CRASH_RETRIES = 5;

@@ -1,13 +1,13 @@
 // The retention sweeper: on an interval, in one process at a time (an advisory lock), purges
 // expired results, deletes expired jobs and idempotency keys, in batches until none are left.
-import type { Config } from '../config';
-import type { Sql } from '../db/client';
+import type { Config } from '../config.ts';
+import type { Sql } from '../db/client.ts';
 import {
   deleteExpiredIdempotencyKeys,
   deleteExpiredJobs,
   purgeExpiredResults,
-} from '../jobs/retention-store';
-import type { Logger } from '../observability/logger';
+} from '../jobs/retention-store.ts';
+import type { Logger } from '../observability/logger.ts';
 
 const SWEEPER_LOCK_ID = 7_461_923_002;
 

@@ -1,20 +1,20 @@
 // Runs one attempt of one job: claim it (attempt + 1, the fence), run the handler with progress,
 // cancel and timeout wired in, then write exactly one outcome. Throwing tells pg-boss to retry.
 import type { Job } from 'pg-boss';
-import type { Sql } from '../db/client';
-import type { AnyJobType } from '../job-types/define-job-type';
-import { canceledError, failedError, timedOutError } from '../jobs/job-errors';
+import type { Sql } from '../db/client.ts';
+import type { AnyJobType } from '../job-types/define-job-type.ts';
+import { canceledError, failedError, timedOutError } from '../jobs/job-errors.ts';
 import {
   type AttemptOutcome,
   releaseAttempt,
   requeueAttempt,
   startAttempt,
   writeProgress,
-} from '../jobs/job-store';
-import type { TerminalHook } from '../jobs/terminal-hooks';
-import type { Logger } from '../observability/logger';
-import type { AttemptFinisher } from './attempt-finisher';
-import { createProgressReporter } from './progress-reporter';
+} from '../jobs/job-store.ts';
+import type { TerminalHook } from '../jobs/terminal-hooks.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { AttemptFinisher } from './attempt-finisher.ts';
+import { createProgressReporter } from './progress-reporter.ts';
 
 export interface AttemptDeps {
   sql: Sql;

@@ -1,16 +1,16 @@
 // The worker role: one pg-boss worker per job type, cancel requests routed to running attempts
 // (NOTIFY first, a slow poll as the safety net), and a graceful stop.
 import type { PgBoss } from 'pg-boss';
-import type { Sql } from '../db/client';
-import type { JobTypeRegistry } from '../job-types/registry';
-import { queueNameOf } from '../job-types/registry';
-import type { JobFeed } from '../jobs/job-feed';
-import { findCancelRequested } from '../jobs/job-store';
-import type { TerminalHook } from '../jobs/terminal-hooks';
-import type { Logger } from '../observability/logger';
-import { AttemptFinisher } from './attempt-finisher';
-import { fetchAgainWhenDone, startQueueWaker } from './queue-waker';
-import { runAttempt } from './run-attempt';
+import type { Sql } from '../db/client.ts';
+import type { JobTypeRegistry } from '../job-types/registry.ts';
+import { queueNameOf } from '../job-types/registry.ts';
+import type { JobFeed } from '../jobs/job-feed.ts';
+import { findCancelRequested } from '../jobs/job-store.ts';
+import type { TerminalHook } from '../jobs/terminal-hooks.ts';
+import type { Logger } from '../observability/logger.ts';
+import { AttemptFinisher } from './attempt-finisher.ts';
+import { fetchAgainWhenDone, startQueueWaker } from './queue-waker.ts';
+import { runAttempt } from './run-attempt.ts';
 
 const CANCEL_POLL_MS = 2000;
 /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewJob } from '../../src/jobs/job-store';
-import { SubmitBatcher } from '../../src/jobs/submit-batcher';
-import { startTestService, type TestService } from '../support/test-service';
+import type { NewJob } from '../../src/jobs/job-store.ts';
+import { SubmitBatcher } from '../../src/jobs/submit-batcher.ts';
+import { startTestService, type TestService } from '../support/test-service.ts';
 
 let svc: TestService;
 beforeAll(async () => {

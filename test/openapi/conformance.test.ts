@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../../src/openapi/document-app';
-import { createConformanceChecker, type ObservedResponse } from '../support/openapi-conformance';
+import { buildOpenApiDocument } from '../../src/openapi/document-app.ts';
+import { createConformanceChecker, type ObservedResponse } from '../support/openapi-conformance.ts';
 
 const check = createConformanceChecker(buildOpenApiDocument());
 const BASE = 'http://127.0.0.1:1';

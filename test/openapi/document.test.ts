@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../../src/openapi/document-app';
-import { startTestService, type TestService } from '../support/test-service';
+import { buildOpenApiDocument } from '../../src/openapi/document-app.ts';
+import { startTestService, type TestService } from '../support/test-service.ts';
 
 let svc: TestService;
 beforeAll(async () => {

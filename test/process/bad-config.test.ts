@@ -1,7 +1,7 @@
 // A bad configuration value stops the process at start: exit code not 0 and one line on stderr
 // naming the variable.
 import { afterAll, describe, expect, it } from 'vitest';
-import { killChildren, runTsx } from '../support/child-service';
+import { killChildren, runNode } from '../support/child-service.ts';
 
 // Not afterEach: the cases run concurrently and one finishing must not kill the others.
 afterAll(killChildren);
@@ -17,7 +17,7 @@ describe('a bad configuration value', () => {
     ['CALLBACK_RETRY_SCHEDULE', 'a,b'],
     ['DATABASE_URL', 'not a url'],
   ])('stops the process at start with one line naming %s', async (name, value) => {
-    const run = await runTsx('src/main.ts', [], {
+    const run = await runNode('src/main.ts', [], {
       DATABASE_URL: UNREACHABLE_DATABASE,
       PORT: '0',
       [name]: value,

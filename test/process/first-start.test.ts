@@ -7,8 +7,8 @@ import {
   removeTempDirs,
   startChildService,
   tempDataDir,
-} from '../support/child-service';
-import { authedFetch } from '../support/test-service';
+} from '../support/child-service.ts';
+import { authedFetch } from '../support/test-service.ts';
 
 const CURL_LINE =
   /curl -i -X POST (\S+) -H 'Authorization: Bearer (\S+)' -H 'Content-Type: application\/json' -d '(.+)'/;

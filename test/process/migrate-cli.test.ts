@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { countAppliedMigrations, expectedMigrationCount } from '../../src/db/migrate';
-import { killChildren, runTsx } from '../support/child-service';
-import { databaseUrl } from '../support/database';
+import { countAppliedMigrations, expectedMigrationCount } from '../../src/db/migrate.ts';
+import { killChildren, runNode } from '../support/child-service.ts';
+import { databaseUrl } from '../support/database.ts';
 
 let admin: postgres.Sql;
 
@@ -36,7 +36,7 @@ async function inspect(url: string) {
   }
 }
 
-const migrate = (url: string) => runTsx('src/cli/migrate.ts', [], { DATABASE_URL: url });
+const migrate = (url: string) => runNode('src/cli/migrate.ts', [], { DATABASE_URL: url });
 
 describe('npm run db:migrate', () => {
   it('migrates an empty database, and a second run changes nothing', async () => {

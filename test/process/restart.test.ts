@@ -1,11 +1,11 @@
 // A service process that dies (SIGKILL) or is stopped (SIGTERM) while a job runs: the job still
 // ends succeeded exactly once, on the next start if need be.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSql, type Sql } from '../../src/db/client';
-import { createApiKey } from '../../src/identity/api-key-store';
-import { type ChildService, killChildren, startChildService } from '../support/child-service';
-import { createTestDatabase } from '../support/database';
-import { authedFetch, waitFor } from '../support/test-service';
+import { createSql, type Sql } from '../../src/db/client.ts';
+import { createApiKey } from '../../src/identity/api-key-store.ts';
+import { type ChildService, killChildren, startChildService } from '../support/child-service.ts';
+import { createTestDatabase } from '../support/database.ts';
+import { authedFetch, waitFor } from '../support/test-service.ts';
 
 interface JobBody {
   id: string;

@@ -1,8 +1,8 @@
 // Pickup latency with an idle queue: created_at → started_at, both stamped by the database, so
 // the figure covers the submit transaction, the NOTIFY, the wake-up of one worker and its claim.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { startTestService, type TestService, waitFor } from '../support/test-service';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { startTestService, type TestService, waitFor } from '../support/test-service.ts';
 
 let svc: TestService;
 beforeAll(async () => {

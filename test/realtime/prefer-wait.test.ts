@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { startTestService, type TestService } from '../support/test-service';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { startTestService, type TestService } from '../support/test-service.ts';
 
 let svc: TestService;
 beforeAll(async () => {

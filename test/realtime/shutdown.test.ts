@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { collectSseEvents } from '../support/sse-client';
-import { startTestService, waitFor } from '../support/test-service';
-import { openWs } from '../support/ws-client';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { collectSseEvents } from '../support/sse-client.ts';
+import { startTestService, waitFor } from '../support/test-service.ts';
+import { openWs } from '../support/ws-client.ts';
 
 it('stop() ends open SSE streams, WebSockets and held long-polls instead of waiting for them', async () => {
   // ROLE=api: no workers, so stop() has only the HTTP side to end (workers get a 20 s grace).

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { collectSseEvents, readSseFrames } from '../support/sse-client';
-import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { collectSseEvents, readSseFrames } from '../support/sse-client.ts';
+import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service.ts';
 
 let svc: TestService;
 beforeAll(async () => {

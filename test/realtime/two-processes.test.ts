@@ -3,12 +3,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSql, type Sql } from '../../src/db/client';
-import { createApiKey } from '../../src/identity/api-key-store';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { createTestDatabase } from '../support/database';
-import { readSseFrames } from '../support/sse-client';
-import { authedFetch, waitFor } from '../support/test-service';
+import { createSql, type Sql } from '../../src/db/client.ts';
+import { createApiKey } from '../../src/identity/api-key-store.ts';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { createTestDatabase } from '../support/database.ts';
+import { readSseFrames } from '../support/sse-client.ts';
+import { authedFetch, waitFor } from '../support/test-service.ts';
 
 const children: ChildProcess[] = [];
 let sql: Sql;
@@ -26,7 +26,7 @@ function freePort(): Promise<number> {
 }
 
 function startProcess(env: Record<string, string>, readyLine: RegExp): Promise<ChildProcess> {
-  const child = spawn('node_modules/.bin/node', ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn('node_modules/.bin/node', ['src/main.ts'], {
     env: { ...process.env, LOG_LEVEL: 'error', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service';
-import { openWs } from '../support/ws-client';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service.ts';
+import { openWs } from '../support/ws-client.ts';
 
 let svc: TestService;
 beforeAll(async () => {

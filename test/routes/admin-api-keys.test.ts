@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeApiKey } from '../../src/identity/api-key-store';
-import { startTestService, type TestService, waitFor } from '../support/test-service';
+import { revokeApiKey } from '../../src/identity/api-key-store.ts';
+import { startTestService, type TestService, waitFor } from '../support/test-service.ts';
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 let svc: TestService;

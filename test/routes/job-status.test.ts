@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProblemSchema } from '../../src/http/problem';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service';
+import { ProblemSchema } from '../../src/http/problem.ts';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service.ts';
 
 let svc: TestService;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 // The IDOR matrix: two owners × every job-scoped route × existing / foreign / missing / malformed ids.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { jobScopedRoutes } from '../support/job-scoped-routes';
-import { startTestService, type TestOwner, type TestService } from '../support/test-service';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { jobScopedRoutes } from '../support/job-scoped-routes.ts';
+import { startTestService, type TestOwner, type TestService } from '../support/test-service.ts';
 
 let svc: TestService;
 let alice: TestOwner;

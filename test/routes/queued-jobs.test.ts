@@ -1,7 +1,7 @@
 // With ROLE=api there are no workers, so jobs stay queued: cancel of a queued job, and listing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobListSchema, JobSchema } from '../../src/routes/jobs/schemas';
-import { startTestService, type TestOwner, type TestService } from '../support/test-service';
+import { JobListSchema, JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { startTestService, type TestOwner, type TestService } from '../support/test-service.ts';
 
 let svc: TestService;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import {
   type Progress,
 } from 'async-jobs/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../support/test-service';
+import { startTestService, type TestService } from '../support/test-service.ts';
 
 let svc: TestService;
 beforeAll(async () => {

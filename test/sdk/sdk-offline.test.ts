@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { createJobsClient, readEventStream, verifyCallback } from '../../sdk/index';
+import { createJobsClient, readEventStream, verifyCallback } from '../../sdk/index.ts';
 
 function streamOf(...chunks: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();

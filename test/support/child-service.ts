@@ -1,4 +1,4 @@
-// Runs the service and its CLIs as real child processes (node_modules/.bin/tsx), for tests of what
+// Runs the service and its CLIs as real child processes (the bundled Node 24, which strips TypeScript types itself), for tests of what
 // only a process shows: signals, exit codes, stdout/stderr, the embedded database. Every child is
 // spawned in its own process group and tracked, so killChildren() in afterEach leaves nothing behind.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -7,11 +7,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'node_modules/.bin');
-// `node --import tsx`, not the tsx binary: tsx's wrapper relays signals and force-kills its child
-// 30 ms later, so on a busy machine a graceful SIGTERM could end as exit 143.
-const NODE = join(BIN, 'node');
+// Plain `node <file>.ts`: no loader or wrapper process between the test and the service, so a
+// signal sent to the pid reaches the service itself.
+export const NODE = join(BIN, 'node');
 
 export interface Child {
   proc: ChildProcess;
@@ -25,7 +25,7 @@ export interface ChildService extends Child {
   url: string;
   /** Sends SIGTERM to the service (not its process group) and waits for it to exit. */
   terminate(timeoutMs?: number): Promise<number | null>;
-  /** SIGKILL to the whole process group (tsx, node, an embedded Postgres): a crash. */
+  /** SIGKILL to the whole process group (node, an embedded Postgres): a crash. */
   crash(): Promise<void>;
 }
 
@@ -44,14 +44,22 @@ export function childEnv(overrides: Record<string, string | undefined> = {}): No
   return env;
 }
 
-/** Spawns `tsx <script> ...args` in its own process group with the given environment overrides. */
-export function spawnTsx(
+export interface SpawnOptions {
+  /** The project directory to run in (default: this checkout). */
+  cwd?: string;
+  /** The Node binary (default: the bundled Node 24 in this checkout's node_modules/.bin). */
+  node?: string;
+}
+
+/** Spawns `node <script> ...args` in its own process group with the given environment overrides. */
+export function spawnNode(
   script: string,
   args: string[] = [],
   env: Record<string, string | undefined> = {},
+  options: SpawnOptions = {},
 ): Child {
-  const proc = spawn(NODE, ['--import', 'tsx', script, ...args], {
-    cwd: ROOT,
+  const proc = spawn(options.node ?? NODE, [script, ...args], {
+    cwd: options.cwd ?? ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -75,13 +83,13 @@ export function spawnTsx(
 }
 
 /** Runs a CLI to completion; kills its process group after timeoutMs. */
-export async function runTsx(
+export async function runNode(
   script: string,
   args: string[] = [],
   env: Record<string, string | undefined> = {},
   timeoutMs = 60_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnTsx(script, args, env);
+  const child = spawnNode(script, args, env);
   const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
   const { code } = await child.exited;
   clearTimeout(timer);
@@ -117,10 +125,11 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: stri
 export async function startChildService(
   env: Record<string, string | undefined>,
   timeoutMs = 60_000,
+  options: SpawnOptions = {},
 ): Promise<ChildService> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startChildServiceOnce({ PORT: String(await freePort()), ...env }, timeoutMs);
+      return await startChildServiceOnce({ PORT: String(await freePort()), ...env }, timeoutMs, options);
     } catch (error) {
       if (attempt >= 3 || !String(error).includes('EADDRINUSE')) throw error;
     }
@@ -130,8 +139,9 @@ export async function startChildService(
 async function startChildServiceOnce(
   env: Record<string, string | undefined>,
   timeoutMs: number,
+  options: SpawnOptions,
 ): Promise<ChildService> {
-  const child = spawnTsx('src/main.ts', [], { HOST: '127.0.0.1', ...env });
+  const child = spawnNode('src/main.ts', [], { HOST: '127.0.0.1', ...env }, options);
   const terminate = async (waitMs = 40_000) => {
     if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGTERM');
     const { code } = await withTimeout(child.exited, waitMs, 'graceful stop').catch(async (error) => {

@@ -3,11 +3,11 @@
 // fails the test (afterEach) with the list of answers the document does not describe. Raw fetch,
 // owner.fetch and the SDK all go through here.
 import { afterAll, afterEach } from 'vitest';
-import { builtInJobTypes } from '../../src/job-types/registry';
-import { buildOpenApiDocument } from '../../src/openapi/document-app';
-import { createConformanceChecker } from './openapi-conformance';
-import { isServiceOrigin } from './service-origins';
-import { testJobTypes } from './test-job-types';
+import { builtInJobTypes } from '../../src/job-types/registry.ts';
+import { buildOpenApiDocument } from '../../src/openapi/document-app.ts';
+import { createConformanceChecker } from './openapi-conformance.ts';
+import { isServiceOrigin } from './service-origins.ts';
+import { testJobTypes } from './test-job-types.ts';
 
 const checkResponse = createConformanceChecker(
   buildOpenApiDocument(undefined, [...builtInJobTypes, ...testJobTypes]),

@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
-import { migrateDatabase } from '../../src/db/migrate';
-import { builtInJobTypes } from '../../src/job-types/registry';
-import { createLogger } from '../../src/observability/logger';
-import { CALLBACK_QUEUE } from '../../src/webhooks/dispatcher';
-import { createBoss, ensureQueues } from '../../src/worker/queue';
-import { testJobTypes } from './test-job-types';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
+import { migrateDatabase } from '../../src/db/migrate.ts';
+import { builtInJobTypes } from '../../src/job-types/registry.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { CALLBACK_QUEUE } from '../../src/webhooks/dispatcher.ts';
+import { createBoss, ensureQueues } from '../../src/worker/queue.ts';
+import { testJobTypes } from './test-job-types.ts';
 
 export const TEMPLATE_DB = 'aj_test_template';
 

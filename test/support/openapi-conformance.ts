@@ -1,8 +1,8 @@
 // Checks one HTTP answer against the OpenAPI document: the operation exists, the status is
 // declared for it, required headers are present and valid, and the body matches the schema for
 // its content type. Pure: conformance-setup.ts feeds it every answer the tests receive.
-import type { OpenApiDocument } from '../../src/openapi/document-config';
-import { createJsonSchemaValidator } from './json-schema-validator';
+import type { OpenApiDocument } from '../../src/openapi/document-config.ts';
+import { createJsonSchemaValidator } from './json-schema-validator.ts';
 
 export interface ObservedResponse {
   method: string;

@@ -1,7 +1,7 @@
 // Job types that exist only in tests: they fail, retry, overrun their timeout on purpose.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { defineJob } from '../../src/job-types/define-job-type';
+import { defineJob } from '../../src/job-types/define-job-type.ts';
 
 /** Fails its first `fail_times` attempts, then succeeds; retried up to 3 times. */
 export const flakyJob = defineJob({

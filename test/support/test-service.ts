@@ -1,16 +1,16 @@
 // Starts the real service (HTTP on 127.0.0.1, pg-boss workers) on a fresh database, and makes
 // owners with API keys for tests: a fresh tenant per test instead of cleanup.
 import { randomBytes } from 'node:crypto';
-import { type Config, parseConfig } from '../../src/config';
-import { createSql, type Sql } from '../../src/db/client';
-import { createApiKey } from '../../src/identity/api-key-store';
-import { builtInJobTypes } from '../../src/job-types/registry';
-import { createLogger } from '../../src/observability/logger';
-import { type RunningService, startService } from '../../src/service';
-import type { Resolver } from '../../src/webhooks/destination';
-import { createTestDatabase } from './database';
-import { registerServiceOrigin, unregisterServiceOrigin } from './service-origins';
-import { testJobTypes } from './test-job-types';
+import { type Config, parseConfig } from '../../src/config.ts';
+import { createSql, type Sql } from '../../src/db/client.ts';
+import { createApiKey } from '../../src/identity/api-key-store.ts';
+import { builtInJobTypes } from '../../src/job-types/registry.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { type RunningService, startService } from '../../src/service.ts';
+import type { Resolver } from '../../src/webhooks/destination.ts';
+import { createTestDatabase } from './database.ts';
+import { registerServiceOrigin, unregisterServiceOrigin } from './service-origins.ts';
+import { testJobTypes } from './test-job-types.ts';
 
 /** A Response whose json() is loosely typed: tests assert on its shape, or parse it with a schema. */
 // biome-ignore lint/suspicious/noExplicitAny: tests read JSON bodies and assert on them

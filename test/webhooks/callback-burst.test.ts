@@ -1,13 +1,13 @@
 // 1,000 jobs with callbacks to one healthy receiver: every event arrives, and we count repeats.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { WebhookSecretListSchema } from '../../src/routes/webhook-secret/schemas';
+import { WebhookSecretListSchema } from '../../src/routes/webhook-secret/schemas.ts';
 import {
   type CallbackReceiver,
   LOCAL_CALLBACKS,
   startReceiver,
   verifyWith,
-} from '../support/callback-receiver';
-import { startTestService, type TestService, waitFor } from '../support/test-service';
+} from '../support/callback-receiver.ts';
+import { startTestService, type TestService, waitFor } from '../support/test-service.ts';
 
 const JOBS = 1000;
 let svc: TestService;

@@ -1,25 +1,25 @@
 // Callbacks end to end: real service, real receivers on 127.0.0.1, schedules in seconds.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobRow } from '../../src/jobs/job-store';
-import { DeliveryListSchema } from '../../src/routes/jobs/deliveries-schemas';
-import { listDeliveriesRoute } from '../../src/routes/jobs/list-deliveries';
-import { redeliverCallbackRoute } from '../../src/routes/jobs/redeliver-callback';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { getWebhookSecretRoute } from '../../src/routes/webhook-secret/get-webhook-secret';
-import { rotateWebhookSecretRoute } from '../../src/routes/webhook-secret/rotate-webhook-secret';
-import { WebhookSecretListSchema } from '../../src/routes/webhook-secret/schemas';
-import { createCallbackHook } from '../../src/webhooks/callback-hook';
-import type { Resolver } from '../../src/webhooks/destination';
-import { CALLBACK_QUEUE } from '../../src/webhooks/dispatcher';
+import type { JobRow } from '../../src/jobs/job-store.ts';
+import { DeliveryListSchema } from '../../src/routes/jobs/deliveries-schemas.ts';
+import { listDeliveriesRoute } from '../../src/routes/jobs/list-deliveries.ts';
+import { redeliverCallbackRoute } from '../../src/routes/jobs/redeliver-callback.ts';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { getWebhookSecretRoute } from '../../src/routes/webhook-secret/get-webhook-secret.ts';
+import { rotateWebhookSecretRoute } from '../../src/routes/webhook-secret/rotate-webhook-secret.ts';
+import { WebhookSecretListSchema } from '../../src/routes/webhook-secret/schemas.ts';
+import { createCallbackHook } from '../../src/webhooks/callback-hook.ts';
+import type { Resolver } from '../../src/webhooks/destination.ts';
+import { CALLBACK_QUEUE } from '../../src/webhooks/dispatcher.ts';
 import {
   type CallbackReceiver,
   LOCAL_CALLBACKS,
   type ReceivedRequest,
   startReceiver,
   verifyWith,
-} from '../support/callback-receiver';
-import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service';
+} from '../support/callback-receiver.ts';
+import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service.ts';
 
 // Plays DNS: rebind.test is public when the job is submitted and the metadata address afterwards.
 let rebindLookups = 0;

@@ -1,15 +1,15 @@
 // A callback retry is a pg-boss job with startAfter in the database: it survives a restart.
 import { afterAll, expect, it } from 'vitest';
-import { DeliveryListSchema } from '../../src/routes/jobs/deliveries-schemas';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { WebhookSecretListSchema } from '../../src/routes/webhook-secret/schemas';
+import { DeliveryListSchema } from '../../src/routes/jobs/deliveries-schemas.ts';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { WebhookSecretListSchema } from '../../src/routes/webhook-secret/schemas.ts';
 import {
   type CallbackReceiver,
   LOCAL_CALLBACKS,
   startReceiver,
   verifyWith,
-} from '../support/callback-receiver';
-import { authedFetch, startTestService, type TestService, waitFor } from '../support/test-service';
+} from '../support/callback-receiver.ts';
+import { authedFetch, startTestService, type TestService, waitFor } from '../support/test-service.ts';
 
 const overrides = {
   ...LOCAL_CALLBACKS,

@@ -1,9 +1,9 @@
 // One attempt against real loopback receivers, no service: pinning, deadline, cap, no redirects.
 import { afterAll, describe, expect, it } from 'vitest';
-import { deliverOnce, USER_AGENT } from '../../src/webhooks/delivery';
-import { resolveDestination } from '../../src/webhooks/destination';
-import { createSecretCipher } from '../../src/webhooks/secret-cipher';
-import { type CallbackReceiver, startReceiver } from '../support/callback-receiver';
+import { deliverOnce, USER_AGENT } from '../../src/webhooks/delivery.ts';
+import { resolveDestination } from '../../src/webhooks/destination.ts';
+import { createSecretCipher } from '../../src/webhooks/secret-cipher.ts';
+import { type CallbackReceiver, startReceiver } from '../support/callback-receiver.ts';
 
 const receivers: CallbackReceiver[] = [];
 afterAll(async () => {

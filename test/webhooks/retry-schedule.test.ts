@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { judgeAttempt, parseRetryAfter } from '../../src/webhooks/retry-schedule';
-import { signPayload } from '../../src/webhooks/signing';
+import { judgeAttempt, parseRetryAfter } from '../../src/webhooks/retry-schedule.ts';
+import { signPayload } from '../../src/webhooks/signing.ts';
 
 const schedule = [5, 300, 1800];
 

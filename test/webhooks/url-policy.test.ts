@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkUrlShape, isAllowlisted, refusedAddressReason } from '../../src/webhooks/url-policy';
+import { checkUrlShape, isAllowlisted, refusedAddressReason } from '../../src/webhooks/url-policy.ts';
 
 const strict = { allowHttp: false, allowlist: [] };
 

@@ -2,14 +2,14 @@
 
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { WebhookSecretListSchema } from '../../src/routes/webhook-secret/schemas';
+import { WebhookSecretListSchema } from '../../src/routes/webhook-secret/schemas.ts';
 import {
   type CallbackReceiver,
   LOCAL_CALLBACKS,
   startReceiver,
   verifyWith,
-} from '../support/callback-receiver';
-import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service';
+} from '../support/callback-receiver.ts';
+import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service.ts';
 
 let svc: TestService;
 let receiver: CallbackReceiver;

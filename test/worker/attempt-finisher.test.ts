@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAttempt } from '../../src/jobs/job-store';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { AttemptFinisher } from '../../src/worker/attempt-finisher';
-import { startTestService, type TestService } from '../support/test-service';
+import { startAttempt } from '../../src/jobs/job-store.ts';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { AttemptFinisher } from '../../src/worker/attempt-finisher.ts';
+import { startTestService, type TestService } from '../support/test-service.ts';
 
 let svc: TestService;
 beforeAll(async () => {

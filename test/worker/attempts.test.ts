@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canceledError } from '../../src/jobs/job-errors';
-import { finishAttempt, startAttempt, writeProgress } from '../../src/jobs/job-store';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service';
+import { canceledError } from '../../src/jobs/job-errors.ts';
+import { finishAttempt, startAttempt, writeProgress } from '../../src/jobs/job-store.ts';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service.ts';
 
 let svc: TestService;
 beforeAll(async () => {

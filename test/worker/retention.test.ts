@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/observability/logger';
-import { JobSchema } from '../../src/routes/jobs/schemas';
-import { rescueLostJobs } from '../../src/worker/lost-job-rescuer';
-import { sweepOnce } from '../../src/worker/retention-sweeper';
-import { startTestService, type TestService } from '../support/test-service';
+import { createLogger } from '../../src/observability/logger.ts';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
+import { rescueLostJobs } from '../../src/worker/lost-job-rescuer.ts';
+import { sweepOnce } from '../../src/worker/retention-sweeper.ts';
+import { startTestService, type TestService } from '../support/test-service.ts';
 
 let svc: TestService;
 beforeAll(async () => {

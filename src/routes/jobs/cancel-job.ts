@@ -1,12 +1,12 @@
 // POST /v1/jobs/{id}/cancel (operationId cancelJob).
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppDeps } from '../../app-deps';
-import type { AppEnv } from '../../http/app-env';
-import { jobNotFound, ProblemError } from '../../http/problem';
-import { cancelJob } from '../../jobs/cancel';
-import { toJobResource } from '../../jobs/job-resource';
-import { authResponses, BEARER_SECURITY, jobNotFoundResponse, problemResponse } from '../openapi-common';
-import { JobIdParamsSchema, JobSchema } from './schemas';
+import type { AppDeps } from '../../app-deps.ts';
+import type { AppEnv } from '../../http/app-env.ts';
+import { jobNotFound, ProblemError } from '../../http/problem.ts';
+import { cancelJob } from '../../jobs/cancel.ts';
+import { toJobResource } from '../../jobs/job-resource.ts';
+import { authResponses, BEARER_SECURITY, jobNotFoundResponse, problemResponse } from '../openapi-common.ts';
+import { JobIdParamsSchema, JobSchema } from './schemas.ts';
 
 export const cancelJobRoute = createRoute({
   method: 'post',

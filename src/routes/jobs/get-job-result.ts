@@ -1,12 +1,12 @@
 // GET /v1/jobs/{id}/result (operationId getJobResult): the output, JSON or a file artifact.
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppDeps } from '../../app-deps';
-import type { AppEnv } from '../../http/app-env';
-import { jobNotFound, ProblemError } from '../../http/problem';
-import { jobPath } from '../../jobs/job-resource';
-import { findOwnedJobResult } from '../../jobs/job-store';
-import { authResponses, BEARER_SECURITY, jobNotFoundResponse, problemResponse } from '../openapi-common';
-import { JobIdParamsSchema } from './schemas';
+import type { AppDeps } from '../../app-deps.ts';
+import type { AppEnv } from '../../http/app-env.ts';
+import { jobNotFound, ProblemError } from '../../http/problem.ts';
+import { jobPath } from '../../jobs/job-resource.ts';
+import { findOwnedJobResult } from '../../jobs/job-store.ts';
+import { authResponses, BEARER_SECURITY, jobNotFoundResponse, problemResponse } from '../openapi-common.ts';
+import { JobIdParamsSchema } from './schemas.ts';
 
 export const getJobResultRoute = createRoute({
   method: 'get',

@@ -1,11 +1,11 @@
 // GET /v1/jobs/{id} (operationId getJob): the status monitor, with ETag and long-poll.
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppDeps } from '../../app-deps';
-import type { AppEnv } from '../../http/app-env';
-import { parsePreferWait } from '../../http/prefer-wait';
-import { jobNotFound } from '../../http/problem';
-import { isTerminal } from '../../jobs/job-status';
-import { findOwnedJob } from '../../jobs/job-store';
+import type { AppDeps } from '../../app-deps.ts';
+import type { AppEnv } from '../../http/app-env.ts';
+import { parsePreferWait } from '../../http/prefer-wait.ts';
+import { jobNotFound } from '../../http/problem.ts';
+import { isTerminal } from '../../jobs/job-status.ts';
+import { findOwnedJob } from '../../jobs/job-store.ts';
 import {
   authResponses,
   BEARER_SECURITY,
@@ -16,9 +16,9 @@ import {
   PreferHeaderSchema,
   RETRY_AFTER,
   requiredHeader,
-} from '../openapi-common';
-import { answerWithJob } from './job-answer';
-import { JobIdParamsSchema, JobSchema } from './schemas';
+} from '../openapi-common.ts';
+import { answerWithJob } from './job-answer.ts';
+import { JobIdParamsSchema, JobSchema } from './schemas.ts';
 
 export const getJobRoute = createRoute({
   method: 'get',

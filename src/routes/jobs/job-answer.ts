@@ -2,11 +2,11 @@
 // 200 + Retry-After while pending, 303 See Other to the result once succeeded (RFC 9110 §15.4.4:
 // the client GETs the result), 200 with `error` once failed or canceled; ETag on all of them.
 import type { Context } from 'hono';
-import { etagOf, matchesIfNoneMatch } from '../../http/etag';
-import { retryAfterSeconds } from '../../http/retry-after';
-import { toJobResource } from '../../jobs/job-resource';
-import { isTerminal } from '../../jobs/job-status';
-import type { JobRow } from '../../jobs/job-store';
+import { etagOf, matchesIfNoneMatch } from '../../http/etag.ts';
+import { retryAfterSeconds } from '../../http/retry-after.ts';
+import { toJobResource } from '../../jobs/job-resource.ts';
+import { isTerminal } from '../../jobs/job-status.ts';
+import type { JobRow } from '../../jobs/job-store.ts';
 
 export function answerWithJob(c: Context, row: JobRow, extraHeaders: Record<string, string> = {}): Response {
   const resource = toJobResource(row);

@@ -1,13 +1,13 @@
 // GET /v1/jobs/{id}/deliveries (operationId listDeliveries): the job's callback attempts.
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppDeps } from '../../app-deps';
-import type { AppEnv } from '../../http/app-env';
-import { jobNotFound } from '../../http/problem';
-import { findOwnedJob } from '../../jobs/job-store';
-import { findEventOfJob, listAttempts } from '../../webhooks/webhook-store';
-import { authResponses, BEARER_SECURITY, jobNotFoundResponse } from '../openapi-common';
-import { DeliveryListSchema } from './deliveries-schemas';
-import { JobIdParamsSchema } from './schemas';
+import type { AppDeps } from '../../app-deps.ts';
+import type { AppEnv } from '../../http/app-env.ts';
+import { jobNotFound } from '../../http/problem.ts';
+import { findOwnedJob } from '../../jobs/job-store.ts';
+import { findEventOfJob, listAttempts } from '../../webhooks/webhook-store.ts';
+import { authResponses, BEARER_SECURITY, jobNotFoundResponse } from '../openapi-common.ts';
+import { DeliveryListSchema } from './deliveries-schemas.ts';
+import { JobIdParamsSchema } from './schemas.ts';
 
 export const listDeliveriesRoute = createRoute({
   method: 'get',

@@ -1,13 +1,13 @@
 // GET /v1/jobs (operationId listJobs): the owner's jobs, newest first, cursor-paginated by
 // insertion order so pages stay stable while jobs are being added.
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppDeps } from '../../app-deps';
-import type { AppEnv } from '../../http/app-env';
-import { ProblemError } from '../../http/problem';
-import { toJobResource } from '../../jobs/job-resource';
-import { listOwnedJobs } from '../../jobs/job-store';
-import { authResponses, BEARER_SECURITY, problemResponse } from '../openapi-common';
-import { JobListSchema, ListJobsQuerySchema } from './schemas';
+import type { AppDeps } from '../../app-deps.ts';
+import type { AppEnv } from '../../http/app-env.ts';
+import { ProblemError } from '../../http/problem.ts';
+import { toJobResource } from '../../jobs/job-resource.ts';
+import { listOwnedJobs } from '../../jobs/job-store.ts';
+import { authResponses, BEARER_SECURITY, problemResponse } from '../openapi-common.ts';
+import { JobListSchema, ListJobsQuerySchema } from './schemas.ts';
 
 const encodeCursor = (seq: string) => Buffer.from(`s${seq}`).toString('base64url');
 function decodeCursor(cursor: string): string {

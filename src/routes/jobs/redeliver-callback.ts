@@ -1,16 +1,16 @@
 // POST /v1/jobs/{id}/deliveries (operationId redeliverCallback): send the final event again now,
 // with the same webhook-id and the same body bytes, as one extra attempt.
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppDeps } from '../../app-deps';
-import type { AppEnv } from '../../http/app-env';
-import { jobNotFound, ProblemError } from '../../http/problem';
-import { jobPath } from '../../jobs/job-resource';
-import { findOwnedJob } from '../../jobs/job-store';
-import { scheduleAttempt } from '../../webhooks/dispatcher';
-import { findEventOfJob } from '../../webhooks/webhook-store';
-import { authResponses, BEARER_SECURITY, jobNotFoundResponse, problemResponse } from '../openapi-common';
-import { RedeliveryAcceptedSchema } from './deliveries-schemas';
-import { JobIdParamsSchema } from './schemas';
+import type { AppDeps } from '../../app-deps.ts';
+import type { AppEnv } from '../../http/app-env.ts';
+import { jobNotFound, ProblemError } from '../../http/problem.ts';
+import { jobPath } from '../../jobs/job-resource.ts';
+import { findOwnedJob } from '../../jobs/job-store.ts';
+import { scheduleAttempt } from '../../webhooks/dispatcher.ts';
+import { findEventOfJob } from '../../webhooks/webhook-store.ts';
+import { authResponses, BEARER_SECURITY, jobNotFoundResponse, problemResponse } from '../openapi-common.ts';
+import { RedeliveryAcceptedSchema } from './deliveries-schemas.ts';
+import { JobIdParamsSchema } from './schemas.ts';
 
 export const redeliverCallbackRoute = createRoute({
   method: 'post',

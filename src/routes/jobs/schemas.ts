@@ -1,6 +1,6 @@
 // The wire schemas of the job routes: they validate requests and generate the OpenAPI document.
 import { z } from '@hono/zod-openapi';
-import { JOB_STATUSES } from '../../jobs/job-status';
+import { JOB_STATUSES } from '../../jobs/job-status.ts';
 
 export const JobStatusSchema = z.enum(JOB_STATUSES).openapi('JobStatus');
 

@@ -3,20 +3,20 @@
 // status. Delivery comes from the process's JobFeed: an open stream costs memory, not queries.
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import type { AppDeps } from '../../app-deps';
-import type { AppEnv } from '../../http/app-env';
-import { jobNotFound, ProblemError } from '../../http/problem';
-import { parseLastEventId, SSE_HEARTBEAT_MS, SSE_RETRY_MS, writeSseComment } from '../../http/sse';
-import { findOwnedJob } from '../../jobs/job-store';
-import { followJob, hasSeenFinalEvent, type JobStreamEvent } from '../../realtime/follow-job';
+import type { AppDeps } from '../../app-deps.ts';
+import type { AppEnv } from '../../http/app-env.ts';
+import { jobNotFound, ProblemError } from '../../http/problem.ts';
+import { parseLastEventId, SSE_HEARTBEAT_MS, SSE_RETRY_MS, writeSseComment } from '../../http/sse.ts';
+import { findOwnedJob } from '../../jobs/job-store.ts';
+import { followJob, hasSeenFinalEvent, type JobStreamEvent } from '../../realtime/follow-job.ts';
 import {
   authResponses,
   BEARER_SECURITY,
   jobNotFoundResponse,
   problemResponse,
   RETRY_AFTER,
-} from '../openapi-common';
-import { JobIdParamsSchema } from './schemas';
+} from '../openapi-common.ts';
+import { JobIdParamsSchema } from './schemas.ts';
 
 export const streamJobEventsRoute = createRoute({
   method: 'get',

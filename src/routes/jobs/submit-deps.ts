@@ -1,6 +1,6 @@
 // What submitJob needs, taken from the app's deps: one place for the HTTP route and the WebSocket.
-import type { AppDeps } from '../../app-deps';
-import type { SubmitDeps } from '../../jobs/submit';
+import type { AppDeps } from '../../app-deps.ts';
+import type { SubmitDeps } from '../../jobs/submit.ts';
 
 export function submitDepsOf(deps: AppDeps): SubmitDeps {
   return {

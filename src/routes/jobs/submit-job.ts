@@ -1,13 +1,13 @@
 // POST /v1/jobs (operationId submitJob): 202 Accepted with the job and its status URL.
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppDeps } from '../../app-deps';
-import type { AppEnv } from '../../http/app-env';
-import { parsePreferWait } from '../../http/prefer-wait';
-import { retryAfterSeconds } from '../../http/retry-after';
-import { jobPath, toJobResource } from '../../jobs/job-resource';
-import { isTerminal } from '../../jobs/job-status';
-import { findOwnedJob, type JobRow } from '../../jobs/job-store';
-import { submitJob } from '../../jobs/submit';
+import type { AppDeps } from '../../app-deps.ts';
+import type { AppEnv } from '../../http/app-env.ts';
+import { parsePreferWait } from '../../http/prefer-wait.ts';
+import { retryAfterSeconds } from '../../http/retry-after.ts';
+import { jobPath, toJobResource } from '../../jobs/job-resource.ts';
+import { isTerminal } from '../../jobs/job-status.ts';
+import { findOwnedJob, type JobRow } from '../../jobs/job-store.ts';
+import { submitJob } from '../../jobs/submit.ts';
 import {
   authResponses,
   BEARER_SECURITY,
@@ -19,11 +19,11 @@ import {
   problemResponse,
   RETRY_AFTER,
   requiredHeader,
-} from '../openapi-common';
-import { answerWithJob } from './job-answer';
-import { JobSchema, SubmitJobRequestSchema } from './schemas';
-import { submitDepsOf } from './submit-deps';
-import { isSubmitRefusal, submitRefusalProblem } from './submit-problem';
+} from '../openapi-common.ts';
+import { answerWithJob } from './job-answer.ts';
+import { JobSchema, SubmitJobRequestSchema } from './schemas.ts';
+import { submitDepsOf } from './submit-deps.ts';
+import { isSubmitRefusal, submitRefusalProblem } from './submit-problem.ts';
 
 export const submitJobRoute = createRoute({
   method: 'post',

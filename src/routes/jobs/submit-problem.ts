@@ -1,8 +1,8 @@
 // The problem a submit answers with when it does not create or replay a job: one mapping shared
 // by POST /v1/jobs and the WebSocket `submit` message, so both give the same RFC 9457 problem.
-import { ProblemError, toFieldErrors, validationFailed } from '../../http/problem';
-import { isValidIdempotencyKey } from '../../jobs/idempotency';
-import type { SubmitOutcome } from '../../jobs/submit';
+import { ProblemError, toFieldErrors, validationFailed } from '../../http/problem.ts';
+import { isValidIdempotencyKey } from '../../jobs/idempotency.ts';
+import type { SubmitOutcome } from '../../jobs/submit.ts';
 
 export type SubmitRefusal = Exclude<SubmitOutcome, { kind: 'created' | 'replayed' }>;
 

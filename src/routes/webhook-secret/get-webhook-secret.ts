@@ -1,12 +1,12 @@
 // GET /v1/webhook-secret (operationId getWebhookSecret): the owner's signing secrets, created on
 // first use. Secrets go to their owner only and are never logged.
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppDeps } from '../../app-deps';
-import type { AppEnv } from '../../http/app-env';
-import { createSecretCipher } from '../../webhooks/secret-cipher';
-import { ensureOwnerSecrets } from '../../webhooks/secret-store';
-import { authResponses, BEARER_SECURITY } from '../openapi-common';
-import { toSecretList, WebhookSecretListSchema } from './schemas';
+import type { AppDeps } from '../../app-deps.ts';
+import type { AppEnv } from '../../http/app-env.ts';
+import { createSecretCipher } from '../../webhooks/secret-cipher.ts';
+import { ensureOwnerSecrets } from '../../webhooks/secret-store.ts';
+import { authResponses, BEARER_SECURITY } from '../openapi-common.ts';
+import { toSecretList, WebhookSecretListSchema } from './schemas.ts';
 
 export const getWebhookSecretRoute = createRoute({
   method: 'get',

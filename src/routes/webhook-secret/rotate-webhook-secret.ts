@@ -1,12 +1,12 @@
 // POST /v1/webhook-secret/rotate (operationId rotateWebhookSecret): a new secret signs from now
 // on; the previous one keeps signing alongside it for WEBHOOK_SECRET_OVERLAP_SECONDS.
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppDeps } from '../../app-deps';
-import type { AppEnv } from '../../http/app-env';
-import { createSecretCipher } from '../../webhooks/secret-cipher';
-import { rotateOwnerSecret } from '../../webhooks/secret-store';
-import { authResponses, BEARER_SECURITY } from '../openapi-common';
-import { toSecretList, WebhookSecretListSchema } from './schemas';
+import type { AppDeps } from '../../app-deps.ts';
+import type { AppEnv } from '../../http/app-env.ts';
+import { createSecretCipher } from '../../webhooks/secret-cipher.ts';
+import { rotateOwnerSecret } from '../../webhooks/secret-store.ts';
+import { authResponses, BEARER_SECURITY } from '../openapi-common.ts';
+import { toSecretList, WebhookSecretListSchema } from './schemas.ts';
 
 export const rotateWebhookSecretRoute = createRoute({
   method: 'post',
