@@ -1,6 +1,7 @@
 // createApp(deps): middleware order, routes, errors as problem+json, and /openapi.json + /docs.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requestId } from 'hono/request-id';
 import type { AppDeps } from './app-deps.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { requireAdminToken, requireApiKey } from './http/auth.ts';
@@ -20,8 +21,10 @@ import { registerRedeliverCallback } from './routes/jobs/redeliver-callback.ts';
 import { registerStreamJobEvents } from './routes/jobs/stream-job-events.ts';
 import { registerSubmitJob } from './routes/jobs/submit-job.ts';
 import { invalidIdempotencyKey } from './routes/jobs/submit-problem.ts';
+import { registerApiReference } from './routes/api-reference.ts';
 import { registerListJobTypes } from './routes/list-job-types.ts';
 import { registerOpenWebSocket } from './routes/open-websocket.ts';
+import { logRequests } from './observability/request-log.ts';
 import { registerServiceRoutes } from './routes/service.ts';
 import { registerGetWebhookSecret } from './routes/webhook-secret/get-webhook-secret.ts';
 import { registerRotateWebhookSecret } from './routes/webhook-secret/rotate-webhook-secret.ts';
@@ -49,6 +52,10 @@ export function createApp(deps: AppDeps) {
     },
   });
 
+  // X-Request-Id: the client's (when it is a plain token of at most 255 characters) or a new
+  // UUID, echoed on the answer and carried by the request's log line.
+  app.use('*', requestId());
+  app.use('*', logRequests(deps.log));
   app.use('*', async function recordMetrics(c, next) {
     const started = performance.now();
     await next();
@@ -57,6 +64,18 @@ export function createApp(deps: AppDeps) {
     deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
   });
 
+  // RFC 9110 §15.5.6: a known path with a method it does not have is a 405 with Allow, not a 404.
+  app.use(
+    '*',
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problemJson(
+          problem('method-not-allowed', `${c.req.method} is not allowed here; use ${methods.join(', ')}.`),
+          { Allow: methods.join(', ') },
+        ),
+    }),
+  );
   app.use('/v1/*', requireApiKey(deps.apiKeys));
   // The Idempotency-Key header is checked before the body, so a bad key is a 400 whatever the body.
   app.post(
@@ -114,7 +133,7 @@ export function createApp(deps: AppDeps) {
       createOpenApiDocument(app, deps.registry, deps.config.PUBLIC_BASE_URL ?? new URL(c.req.url).origin),
     ),
   );
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Async Jobs API' }));
+  registerApiReference(app);
 
   app.notFound(() => problemJson(problem('not-found', 'No such route.')));
   app.onError(createErrorHandler(deps.log));
