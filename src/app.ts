@@ -5,6 +5,7 @@ import { requestId } from 'hono/request-id';
 import type { AppDeps } from './app-deps.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { requireAdminToken, requireApiKey } from './http/auth.ts';
+import { createDashboard } from './dashboard/index.ts';
 import { jsonBody } from './http/json-body.ts';
 import { ProblemError, problem, toFieldErrors } from './http/problem.ts';
 import { createErrorHandler, problemJson } from './http/problem-response.ts';
@@ -134,6 +135,8 @@ export function createApp(deps: AppDeps) {
     ),
   );
   registerApiReference(app);
+  // The operator dashboard acts through this app's own API (in process), hence `app` itself.
+  app.route('/dashboard', createDashboard(app, deps));
 
   app.notFound(() => problemJson(problem('not-found', 'No such route.')));
   app.onError(createErrorHandler(deps.log));
