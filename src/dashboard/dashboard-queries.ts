@@ -48,7 +48,12 @@ export interface TimelineRow {
 }
 
 /** The job's recorded events, oldest first; empty for another owner's job. */
-export function readOwnedJobTimeline(sql: Sql, ownerId: string, jobId: string, limit = 500): Promise<TimelineRow[]> {
+export function readOwnedJobTimeline(
+  sql: Sql,
+  ownerId: string,
+  jobId: string,
+  limit = 500,
+): Promise<TimelineRow[]> {
   return sql<TimelineRow[]>`
     select e.seq, e.kind, e.payload, e.created_at
     from job_events e join jobs j on j.id = e.job_id

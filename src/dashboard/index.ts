@@ -18,7 +18,7 @@ import { jobsPage } from './jobs-page.ts';
 import { dashboardLayout } from './layout.ts';
 import { createLiveEventsHandler } from './live-events.ts';
 import { loginPage } from './login-page.ts';
-import { formFieldsOf, type FormValues, readInputFromForm } from './schema-form.ts';
+import { type FormValues, formFieldsOf, readInputFromForm } from './schema-form.ts';
 import { endSession, requireSession, startSession } from './session.ts';
 import { submitPage } from './submit-page.ts';
 import type { DeliveryAttempt, Job, JobTypeInfo } from './view-types.ts';
@@ -145,7 +145,9 @@ export function createDashboard(api: ApiFetcher, deps: AppDeps) {
   // The result as the API serves it (JSON or the artifact's own type), with the cookie's key.
   signedIn.get('/jobs/:id/result', async (c) => {
     const res = await callApi(c, `/v1/jobs/${encodeURIComponent(c.req.param('id'))}/result`);
-    const headers = new Headers({ 'Content-Type': res.headers.get('content-type') ?? 'application/octet-stream' });
+    const headers = new Headers({
+      'Content-Type': res.headers.get('content-type') ?? 'application/octet-stream',
+    });
     return new Response(res.body, { status: res.status, headers });
   });
 

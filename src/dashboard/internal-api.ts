@@ -8,7 +8,11 @@ export interface ApiFetcher {
 }
 
 export function createApiCaller(api: ApiFetcher) {
-  return function callApi(c: Context<DashboardEnv>, path: string, init: RequestInit & { json?: unknown } = {}) {
+  return function callApi(
+    c: Context<DashboardEnv>,
+    path: string,
+    init: RequestInit & { json?: unknown } = {},
+  ) {
     const headers = new Headers(init.headers);
     headers.set('authorization', `Bearer ${c.get('apiKey')}`);
     // The API's own log line for this call carries the page's request id.

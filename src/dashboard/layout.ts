@@ -38,4 +38,4 @@ export const dashboardLayout = jsxRenderer(({ children, title, signedIn }) => {
       <main>${children}</main>
     </body>
   </html>`;
-}) ;
+});

@@ -30,8 +30,13 @@ function toLiveUpdate(jobId: string, event: JobStreamEvent): Record<string, unkn
 export function createLiveEventsHandler(deps: AppDeps) {
   return async function streamDashboardEvents(c: Context<DashboardEnv>) {
     const ownerId = c.get('ownerId');
-    const ids = [...new Set((c.req.query('ids') ?? '').split(',').filter(Boolean))].slice(0, MAX_JOBS_PER_STREAM);
-    const found = await Promise.all(ids.map((id) => findOwnedJob(deps.sql, ownerId, id, deps.config.JOB_TTL_SECONDS)));
+    const ids = [...new Set((c.req.query('ids') ?? '').split(',').filter(Boolean))].slice(
+      0,
+      MAX_JOBS_PER_STREAM,
+    );
+    const found = await Promise.all(
+      ids.map((id) => findOwnedJob(deps.sql, ownerId, id, deps.config.JOB_TTL_SECONDS)),
+    );
     const jobs = found.filter((j) => j !== undefined);
 
     let end = () => {};

@@ -21,7 +21,13 @@ function errorsAt(errors: FieldError[], pointer: string) {
 
 function control(field: FormField, value: string | undefined) {
   const id = `input.${field.name}`;
-  const shown = value ?? (field.defaultValue === undefined ? '' : field.kind === 'json' ? JSON.stringify(field.defaultValue) : String(field.defaultValue));
+  const shown =
+    value ??
+    (field.defaultValue === undefined
+      ? ''
+      : field.kind === 'json'
+        ? JSON.stringify(field.defaultValue)
+        : String(field.defaultValue));
   switch (field.kind) {
     case 'integer':
     case 'number':

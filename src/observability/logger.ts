@@ -47,7 +47,8 @@ export function createLogger(
 ): Logger {
   const pretty = options.pretty ?? (options.destination === undefined && process.stdout.isTTY === true);
   const destination =
-    options.destination ?? (pretty ? pinoPretty({ colorize: true, sync: true }) : pino.destination({ sync: true }));
+    options.destination ??
+    (pretty ? pinoPretty({ colorize: true, sync: true }) : pino.destination({ sync: true }));
   const root = pino(
     {
       level,

@@ -24,6 +24,11 @@ afterAll(async () => {
   await svc?.stop();
 });
 
+// Evaluated in the page (as strings: this file is type-checked without the DOM library).
+const progressExpression = (id: string) =>
+  `(document.querySelector('progress[data-progress-of="${id}"]')?.value ?? -1)`;
+const progressValue = (page: Page, id: string) => page.evaluate<number>(progressExpression(id));
+
 async function signIn(page: Page, key: string) {
   await page.goto(`${svc.url}/dashboard`);
   await page.waitForURL('**/dashboard/login');
@@ -50,14 +55,8 @@ describe('the dashboard in Chromium', () => {
 
     // The page starts below 100 % and the bar moves there through the live stream (the page
     // reloads itself on the final status, showing the result link).
-    const bar = `progress[data-progress-of="${jobId}"]`;
-    const first = await page.$eval(bar, (el) => (el as HTMLProgressElement).value);
-    expect(first).toBeLessThan(100);
-    await page.waitForFunction(
-      (selector) => (document.querySelector(selector) as HTMLProgressElement | null)?.value === 100,
-      bar,
-      { timeout: 60_000 },
-    );
+    expect(await progressValue(page, jobId)).toBeLessThan(100);
+    await page.waitForFunction(`${progressExpression(jobId)} === 100`, undefined, { timeout: 60_000 });
     await page.waitForSelector('#result-link', { timeout: 60_000 });
     expect(await page.textContent(`[data-status-of="${jobId}"]`)).toBe('succeeded');
     expect(await page.$$eval('ol.timeline li', (items) => items.length)).toBeGreaterThanOrEqual(3);
@@ -81,18 +80,14 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${svc.url}/dashboard`);
     expect(await page.textContent('table[aria-label="jobs"]')).toContain(jobId.slice(0, 8));
     // The running job's bar moves on the list page too.
-    await page.waitForFunction(
-      (selector) => ((document.querySelector(selector) as HTMLProgressElement | null)?.value ?? 0) > 0,
-      `progress[data-progress-of="${runningId}"]`,
-      { timeout: 60_000 },
-    );
+    await page.waitForFunction(`${progressExpression(runningId)} > 0`, undefined, { timeout: 60_000 });
     expect(await page.textContent('section[aria-label="recent failures"]')).toContain('upstream said no');
     await page.screenshot({ path: join(DOCS, 'dashboard-jobs.png'), fullPage: true });
     await alice.fetch(`/v1/jobs/${runningId}/cancel`, { method: 'POST' });
     await browser.close();
   });
 
-  it('shows a second owner none of the first owner\'s jobs, counts or pages', async () => {
+  it("shows a second owner none of the first owner's jobs, counts or pages", async () => {
     const browser = await launchChromium();
     const page = await browser.context.newPage();
     await signIn(page, bob.key);

@@ -2,8 +2,8 @@
 // Pages are HTML, not API operations, so they are fetched past the OpenAPI conformance check.
 import { fetch as plainFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobSchema } from '../../src/routes/jobs/schemas.ts';
 import { revokeApiKey } from '../../src/identity/api-key-store.ts';
+import { JobSchema } from '../../src/routes/jobs/schemas.ts';
 import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service.ts';
 
 let svc: TestService;
@@ -23,7 +23,11 @@ async function signIn(key: string): Promise<string> {
   return cookie.split(';')[0] as string;
 }
 
-function page(path: string, cookie: string, init: { method?: string; origin?: string; form?: Record<string, string> } = {}) {
+function page(
+  path: string,
+  cookie: string,
+  init: { method?: string; origin?: string; form?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { cookie };
   if (init.origin) headers.origin = init.origin;
   if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -115,7 +119,7 @@ describe('cross-site requests', () => {
     expect(res.headers.get('location')).toMatch(/^\/dashboard\/jobs\/[0-9a-f-]{36}$/);
   });
 
-  it('shows the API\'s 422 pointers next to the form fields', async () => {
+  it("shows the API's 422 pointers next to the form fields", async () => {
     const cookie = await signIn(alice.key);
     const res = await page('/dashboard/submit', cookie, {
       method: 'POST',
@@ -128,7 +132,7 @@ describe('cross-site requests', () => {
 });
 
 describe('owner scoping', () => {
-  it('never shows one owner\'s job, its page, its result or its events to another', async () => {
+  it("never shows one owner's job, its page, its result or its events to another", async () => {
     const cookie = await signIn(bob.key);
     const list = await (await page('/dashboard', cookie)).text();
     expect(list).not.toContain(aliceJob.slice(0, 8));

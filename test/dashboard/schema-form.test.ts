@@ -1,6 +1,7 @@
 // The submit form is generated from a job type's input JSON Schema and read back into `input`.
-import { z } from 'zod';
+
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { formFieldsOf, readInputFromForm } from '../../src/dashboard/schema-form.ts';
 import { demoSleep } from '../../src/job-types/demo-sleep.ts';
 import { jobsCsvReport } from '../../src/job-types/jobs-csv-report.ts';

@@ -66,7 +66,12 @@ describe('handler logs', () => {
     });
     const job = JobSchema.parse(await res.json());
     const line = await waitFor(async () => collector.records.find((r) => r.msg === 'handler says hello'));
-    expect(line).toMatchObject({ job_id: job.id, type: 'test.logging', attempt: 1, note: 'from the handler' });
+    expect(line).toMatchObject({
+      job_id: job.id,
+      type: 'test.logging',
+      attempt: 1,
+      note: 'from the handler',
+    });
   });
 });
 

@@ -23,7 +23,9 @@ export interface ChromiumProfile {
 }
 
 /** A Chromium with a fresh profile (its own cookie jar): one per signed-in user in a test. */
-export async function launchChromium(options: { viewport?: { width: number; height: number } } = {}): Promise<ChromiumProfile> {
+export async function launchChromium(
+  options: { viewport?: { width: number; height: number } } = {},
+): Promise<ChromiumProfile> {
   ensureChromium();
   const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
   // Playwright takes the profile directory as an argument rather than as --user-data-dir.

@@ -40,7 +40,6 @@ export const unstorableOutputJob = defineJob({
   },
 });
 
-
 /** Logs one line through ctx.log and succeeds: its record must carry the job id and attempt. */
 export const loggingJob = defineJob({
   type: 'test.logging',
