@@ -126,6 +126,11 @@ export function createApp(deps: AppDeps) {
     scheme: 'bearer',
     description: 'The ADMIN_TOKEN the service was started with.',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'metricsToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The METRICS_TOKEN the service was started with (only when it is set).',
+  });
   app.openAPIRegistry.registerWebhook(callbackWebhook);
   app.openAPIRegistry.registerPath(getOpenApiDocumentRoute);
   app.openAPIRegistry.registerPath(getApiReferenceRoute);
