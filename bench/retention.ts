@@ -60,7 +60,9 @@ try {
            pg_size_pretty(pg_total_relation_size('job_events')) as events,
            (select count(*)::int from job_events) as n_events`;
   const setupSeconds = (performance.now() - t) / 1000;
-  log(`set-up ${setupSeconds.toFixed(0)} s: jobs ${sizes?.jobs}, job_events ${sizes?.events} (${sizes?.n_events} rows)`);
+  log(
+    `set-up ${setupSeconds.toFixed(0)} s: jobs ${sizes?.jobs}, job_events ${sizes?.events} (${sizes?.n_events} rows)`,
+  );
 
   // The hot path beside the sweep: an active job being written to, new jobs arriving, reads.
   const hot = createSql(db.url, { max: 3 });
