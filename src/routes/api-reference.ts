@@ -37,6 +37,7 @@ const page = html`<!doctype html>
   </head>
   <body>
     <div id="reference"></div>
+    <noscript>The API reference needs JavaScript; the document itself is <a href="/openapi.json">/openapi.json</a>.</noscript>
     <script src="/docs/assets/swagger-ui-bundle.js"></script>
     <script src="/docs/assets/init.js"></script>
   </body>
