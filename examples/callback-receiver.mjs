@@ -1,6 +1,6 @@
 // A local callback receiver for trying callbacks (README: "Try callbacks locally"). It verifies
 // each delivery's Standard Webhooks signature over the raw body and answers 204, or 400 if forged.
-//   WEBHOOK_SECRET=whsec_… node examples/callback-receiver.mjs   (PORT defaults to 4000)
+//   WEBHOOK_SECRET=whsec_… node examples/callback-receiver.mjs   (RECEIVER_PORT defaults to 4000)
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 
@@ -10,10 +10,10 @@ if (!secret) {
   process.exit(1);
 }
 const webhook = new Webhook(secret);
-const port = Number(process.env.PORT ?? 4000);
+const port = Number(process.env.RECEIVER_PORT ?? 4000);
 const seen = new Set(); // deliveries are at least once: dedupe on webhook-id
 
-createServer((req, res) => {
+const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
@@ -29,4 +29,7 @@ createServer((req, res) => {
       res.writeHead(400).end();
     }
   });
-}).listen(port, '127.0.0.1', () => console.log(`receiving callbacks on http://127.0.0.1:${port}/hooks`));
+});
+server.listen(port, '127.0.0.1', () => {
+  console.log(`receiving callbacks on http://127.0.0.1:${server.address().port}/hooks`);
+});
