@@ -46,9 +46,13 @@ export function createLogger(
   options: LoggerOptions = {},
 ): Logger {
   const pretty = options.pretty ?? (options.destination === undefined && process.stdout.isTTY === true);
-  const destination =
-    options.destination ??
-    (pretty ? pinoPretty({ colorize: true, sync: true }) : pino.destination({ sync: true }));
+  const destination = pretty
+    ? pinoPretty({
+        colorize: options.destination === undefined,
+        sync: true,
+        ...(options.destination ? { destination: options.destination } : {}),
+      })
+    : (options.destination ?? pino.destination({ sync: true }));
   const root = pino(
     {
       level,

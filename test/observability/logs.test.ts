@@ -1,5 +1,6 @@
 // Logs: one JSON line per request (route template, owner, request id), X-Request-Id echoed,
 // secrets censored, errors with their stack, and handler logs that carry job id and attempt.
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogCollector, createLogger } from '../../src/observability/logger.ts';
 import { JobSchema } from '../../src/routes/jobs/schemas.ts';
@@ -114,6 +115,23 @@ describe('the logger', () => {
     expect(err.type).toBe('TypeError');
     expect(err.message).toBe('boom');
     expect(err.stack).toContain('logs.test.ts');
+  });
+
+  it('writes readable lines instead of JSON when asked to be pretty (as on a terminal)', async () => {
+    let text = '';
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString('utf8');
+        done();
+      },
+    });
+    const log = createLogger('info', {}, { pretty: true, destination: destination as never });
+    log.info('hello there', { job_id: 'j1', authorization: 'Bearer sk_pretty' });
+    await waitFor(async () => text.includes('hello there'));
+    expect(text).toMatch(/INFO.*hello there/);
+    expect(text).toContain('job_id: "j1"');
+    expect(text).not.toContain('sk_pretty');
+    expect(() => JSON.parse(text)).toThrow();
   });
 
   it('drops records below its level', () => {
