@@ -1,6 +1,6 @@
 // The dashboard in a real browser (Debian's Chromium via playwright-core): sign in, submit a job
 // from the generated form, watch its bar reach 100 % over SSE, open the result; a second owner
-// sees none of it. Writes the README's screenshots into docs/.
+// sees none of it. Writes the README's screenshots into docs/. Also: /docs renders offline.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,24 @@ describe('the dashboard in Chromium', () => {
     expect(await page.textContent('main')).not.toContain('demo.sleep');
     const result = await page.goto(`${svc.url}/dashboard/jobs/${jobId}/result`);
     expect(result?.status()).toBe(404);
+    await browser.close();
+  });
+
+  it('renders the API reference at /docs with every request outside the service blocked', async () => {
+    const browser = await launchChromium();
+    const page = await browser.context.newPage();
+    const outside: string[] = [];
+    await page.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if (url.origin === new URL(svc.url).origin) return route.continue();
+      outside.push(url.href);
+      return route.abort();
+    });
+    await page.goto(`${svc.url}/docs`);
+    await page.waitForSelector('.swagger-ui .info .title', { timeout: 60_000 });
+    expect(await page.textContent('.swagger-ui .info .title')).toContain('Async Jobs API');
+    expect(await page.$$eval('.opblock-summary-path', (paths) => paths.length)).toBeGreaterThan(10);
+    expect(outside).toEqual([]);
     await browser.close();
   });
 });
