@@ -69,7 +69,8 @@ const result = await jobs.waitForResult(job.id, { timeoutMs: 30000, onProgress: 
 console.log(JSON.stringify({ id: job.id, result, percents }));
 `,
     );
-    const { stdout } = await run(process.execPath, ['main.js'], {
+    // SDK_TEST_NODE: another Node binary to run it with (the package claims Node >= 20).
+    const { stdout } = await run(process.env.SDK_TEST_NODE ?? process.execPath, ['main.js'], {
       cwd: project,
       env: { ...process.env, JOBS_URL: svc.url, JOBS_API_KEY: owner.key },
       timeout: 60_000,
