@@ -1,5 +1,5 @@
 // Names for the generated OpenAPI types the SDK's surface uses (sdk/generated/schema.d.ts).
-import type { components, operations } from './generated/schema';
+import type { components, operations } from './generated/schema.js';
 
 type Schemas = components['schemas'];
 export type Job = Schemas['Job'];

@@ -12,7 +12,7 @@ export type {
   SubmitJobRequest,
 } from './api-types.ts';
 export { readEventStream, type ServerSentEvent } from './event-stream.ts';
-export type { components, operations, paths, webhooks } from './generated/schema';
+export type { components, operations, paths, webhooks } from './generated/schema.js';
 export { JobFailedError, JobsApiError } from './jobs-api-error.ts';
 export {
   createJobsClient,

@@ -14,7 +14,7 @@ function headerOf(headers: HeaderSource, name: string): string {
 
 /** `rawBody` must be the exact bytes received: a re-serialized JSON body will not verify. */
 export function verifyCallback(
-  rawBody: string | Buffer,
+  rawBody: string | Uint8Array,
   headers: HeaderSource,
   secret: string | readonly string[],
 ): CallbackEvent {
@@ -25,10 +25,12 @@ export function verifyCallback(
   };
   // During a rotation the receiver may hold two secrets: any one of them verifying is enough.
   const secrets = typeof secret === 'string' ? [secret] : secret;
+  // A Buffer is a Uint8Array; the package's types stay free of Node's.
+  const body = typeof rawBody === 'string' ? rawBody : new TextDecoder().decode(rawBody);
   let lastError: unknown = new Error('no webhook secret given');
   for (const s of secrets) {
     try {
-      return new Webhook(s).verify(rawBody, required) as CallbackEvent;
+      return new Webhook(s).verify(body, required) as CallbackEvent;
     } catch (error) {
       lastError = error;
     }

@@ -1,16 +1,20 @@
 // createApp(deps): middleware order, routes, errors as problem+json, and /openapi.json + /docs.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requestId } from 'hono/request-id';
 import type { AppDeps } from './app-deps.ts';
+import { createDashboard } from './dashboard/index.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { requireAdminToken, requireApiKey } from './http/auth.ts';
 import { jsonBody } from './http/json-body.ts';
 import { ProblemError, problem, toFieldErrors } from './http/problem.ts';
 import { createErrorHandler, problemJson } from './http/problem-response.ts';
+import { logRequests } from './observability/request-log.ts';
 import { callbackWebhook } from './openapi/callback-webhook.ts';
 import { createOpenApiDocument } from './openapi/document-config.ts';
 import { getApiReferenceRoute, getOpenApiDocumentRoute } from './openapi/service-document-routes.ts';
 import { createApiKeyRoute, registerAdminApiKeys, revokeApiKeyRoute } from './routes/admin-api-keys.ts';
+import { registerApiReference } from './routes/api-reference.ts';
 import { registerCancelJob } from './routes/jobs/cancel-job.ts';
 import { registerGetJob } from './routes/jobs/get-job.ts';
 import { registerGetJobResult } from './routes/jobs/get-job-result.ts';
@@ -49,6 +53,10 @@ export function createApp(deps: AppDeps) {
     },
   });
 
+  // X-Request-Id: the client's (when it is a plain token of at most 255 characters) or a new
+  // UUID, echoed on the answer and carried by the request's log line.
+  app.use('*', requestId());
+  app.use('*', logRequests(deps.log));
   app.use('*', async function recordMetrics(c, next) {
     const started = performance.now();
     await next();
@@ -57,6 +65,18 @@ export function createApp(deps: AppDeps) {
     deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
   });
 
+  // RFC 9110 §15.5.6: a known path with a method it does not have is a 405 with Allow, not a 404.
+  app.use(
+    '*',
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problemJson(
+          problem('method-not-allowed', `${c.req.method} is not allowed here; use ${methods.join(', ')}.`),
+          { Allow: methods.join(', ') },
+        ),
+    }),
+  );
   app.use('/v1/*', requireApiKey(deps.apiKeys));
   // The Idempotency-Key header is checked before the body, so a bad key is a 400 whatever the body.
   app.post(
@@ -106,6 +126,11 @@ export function createApp(deps: AppDeps) {
     scheme: 'bearer',
     description: 'The ADMIN_TOKEN the service was started with.',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'metricsToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The METRICS_TOKEN the service was started with (only when it is set).',
+  });
   app.openAPIRegistry.registerWebhook(callbackWebhook);
   app.openAPIRegistry.registerPath(getOpenApiDocumentRoute);
   app.openAPIRegistry.registerPath(getApiReferenceRoute);
@@ -114,7 +139,9 @@ export function createApp(deps: AppDeps) {
       createOpenApiDocument(app, deps.registry, deps.config.PUBLIC_BASE_URL ?? new URL(c.req.url).origin),
     ),
   );
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Async Jobs API' }));
+  registerApiReference(app);
+  // The operator dashboard acts through this app's own API (in process), hence `app` itself.
+  app.route('/dashboard', createDashboard(app, deps));
 
   app.notFound(() => problemJson(problem('not-found', 'No such route.')));
   app.onError(createErrorHandler(deps.log));

@@ -61,6 +61,8 @@ const ConfigSchema = z.object({
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(100),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // When set, GET /metrics wants `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -14,6 +14,7 @@ import { createRegistry } from './job-types/registry.ts';
 import { JobFeed } from './jobs/job-feed.ts';
 import { SubmitBatcher } from './jobs/submit-batcher.ts';
 import type { TerminalHook } from './jobs/terminal-hooks.ts';
+import { createJobTimingHook } from './observability/job-timings.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, registerLiveGauges } from './observability/metrics.ts';
 import { OpenStreams } from './realtime/open-streams.ts';
@@ -62,7 +63,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   const resolver = options.resolver ?? systemResolver;
   const callbackPolicy = { allowHttp: config.CALLBACK_ALLOW_HTTP, allowlist: config.CALLBACK_ALLOWLIST };
+  const metrics = createMetrics();
   const terminalHooks: TerminalHook[] = [
+    createJobTimingHook(metrics),
     createCallbackHook({
       boss,
       publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -73,7 +76,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const runsWorkers = config.ROLE !== 'api';
   let workers: Workers | undefined;
   let dispatcher: Dispatcher | undefined;
-  const metrics = createMetrics();
   const stopSignal = new AbortController();
 
   const deps: AppDeps = {

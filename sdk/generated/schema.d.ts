@@ -288,7 +288,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /**
+         * Prometheus metrics
+         * @description Prometheus text format. Cheap to scrape: counters and histograms live in memory, and the backlog gauge reads the database at most every 5 s. When the service has METRICS_TOKEN set, send it as `Authorization: Bearer`.
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -1449,6 +1452,15 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description The service has METRICS_TOKEN set and the request did not send it. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not expected from this route; any client error is an RFC 9457 problem. */
             "4XX": {
                 headers: {
@@ -1500,7 +1512,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An HTML page (Scalar). */
+            /** @description An HTML page (Swagger UI, served from the service itself: it works offline). */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -5,5 +5,7 @@ export type AppEnv = {
     ownerId: string;
     /** Set by the JSON body guard on routes with a body. */
     jsonBody: unknown;
+    /** Set by the request-id middleware: the client's X-Request-Id, or a new UUID. */
+    requestId: string;
   };
 };

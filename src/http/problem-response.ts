@@ -26,9 +26,10 @@ export function createErrorHandler(log: Logger) {
       }
     }
     log.error('unhandled error', {
+      request_id: c.get('requestId'),
       method: c.req.method,
-      path: c.req.path,
-      error: error.stack ?? String(error),
+      route: c.req.routePath,
+      error, // serialized with its stack trace
     });
     return problemJson(problem('internal', 'Something went wrong on our side; it has been logged.'));
   };

@@ -29,6 +29,7 @@ const catalog = {
   unauthorized: { status: 401, title: 'Unauthorized' },
   'not-found': { status: 404, title: 'Not found' },
   'job-not-found': { status: 404, title: 'Job not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'job-not-finished': { status: 409, title: 'Job not finished' },
   'job-not-succeeded': { status: 409, title: 'Job did not succeed' },
   'job-already-finished': { status: 409, title: 'Job already finished' },

@@ -1,6 +1,11 @@
-// One JSON line per log record on stdout. Callers pass fields, never secrets.
+// The service's logger: pino underneath (one JSON line per record on stdout, pino-pretty when
+// stdout is a terminal), behind the small interface the rest of the code calls. Secrets that end
+// up in fields by mistake are censored by path (see REDACTED_PATHS); callers still never pass them.
+import { Writable } from 'node:stream';
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
+import pinoPretty from 'pino-pretty';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -10,23 +15,84 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(level: LogLevel = 'info', base: Record<string, unknown> = {}): Logger {
-  const write = (at: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
-    if (ORDER[at] < ORDER[level]) return;
-    const line = JSON.stringify({
-      time: new Date().toISOString(),
-      level: at,
-      msg: message,
-      ...base,
-      ...fields,
-    });
-    (at === 'error' || at === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
-  };
+// Field names that may hold a credential, at the top level and one level down (pino's redaction
+// has no recursive wildcard; our records are flat, headers objects are one level down).
+const SECRET_FIELDS = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'key',
+  'api_key',
+  'apiKey',
+  'token',
+  'admin_token',
+  'secret',
+  'secrets',
+  'webhook_secret',
+  'password',
+];
+export const REDACTED_PATHS = [...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*["${f}"]`)];
+
+export interface LoggerOptions {
+  /** Where lines go; default stdout (pretty when it is a terminal). Tests pass a collector. */
+  destination?: DestinationStream;
+  /** Force pino-pretty on or off; default: on when stdout is a TTY. */
+  pretty?: boolean;
+}
+
+export function createLogger(
+  level: LogLevel = 'info',
+  base: Record<string, unknown> = {},
+  options: LoggerOptions = {},
+): Logger {
+  const pretty = options.pretty ?? (options.destination === undefined && process.stdout.isTTY === true);
+  const destination = pretty
+    ? pinoPretty({
+        colorize: options.destination === undefined,
+        sync: true,
+        ...(options.destination ? { destination: options.destination } : {}),
+      })
+    : (options.destination ?? pino.destination({ sync: true }));
+  const root = pino(
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: pino.stdSerializers.err },
+    },
+    destination,
+  );
+  return wrap(Object.keys(base).length > 0 ? root.child(base) : root);
+}
+
+/** Error values under `error` or `err` become pino's `err` (type, message, stack). */
+function normalize(fields: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!fields) return {};
+  const { error, ...rest } = fields;
+  if (error instanceof Error) return { ...rest, err: error };
+  return error === undefined ? rest : { ...rest, error };
+}
+
+function wrap(p: PinoLogger): Logger {
   return {
-    debug: write('debug'),
-    info: write('info'),
-    warn: write('warn'),
-    error: write('error'),
-    child: (fields) => createLogger(level, { ...base, ...fields }),
+    debug: (message, fields) => p.debug(normalize(fields), message),
+    info: (message, fields) => p.info(normalize(fields), message),
+    warn: (message, fields) => p.warn(normalize(fields), message),
+    error: (message, fields) => p.error(normalize(fields), message),
+    child: (fields) => wrap(p.child(fields)),
   };
+}
+
+/** A destination that keeps every record parsed, for tests that read what was logged. */
+export function createLogCollector(): { destination: DestinationStream; records: Record<string, unknown>[] } {
+  const records: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) records.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { destination: destination as unknown as DestinationStream, records };
 }

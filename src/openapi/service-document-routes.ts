@@ -26,7 +26,10 @@ export const getApiReferenceRoute = createRoute({
   summary: 'Interactive API reference',
   security: [],
   responses: {
-    200: { description: 'An HTML page (Scalar).', content: { 'text/html': { schema: z.string() } } },
+    200: {
+      description: 'An HTML page (Swagger UI, served from the service itself: it works offline).',
+      content: { 'text/html': { schema: z.string() } },
+    },
     ...clientErrorResponse,
   },
 });

@@ -1,9 +1,11 @@
-// Unauthenticated service routes: liveness, readiness and Prometheus metrics.
+// Service routes: liveness, readiness and Prometheus metrics, without an API key (/metrics wants
+// METRICS_TOKEN as a Bearer token when that is set).
 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../app-deps.ts';
 import type { AppEnv } from '../http/app-env.ts';
-import { clientErrorResponse } from './openapi-common.ts';
+import { bearerToken, isSameSecret, unauthorized } from '../http/auth.ts';
+import { clientErrorResponse, problemResponse } from './openapi-common.ts';
 
 const HealthSchema = z.object({ status: z.string() }).openapi('Health');
 const ReadinessSchema = z
@@ -43,13 +45,16 @@ export const metricsRoute = createRoute({
   operationId: 'getMetrics',
   tags: ['service'],
   summary: 'Prometheus metrics',
-  security: [],
+  description:
+    'Prometheus text format. Cheap to scrape: counters and histograms live in memory, and the backlog gauge reads the database at most every 5 s. When the service has METRICS_TOKEN set, send it as `Authorization: Bearer`.',
+  security: [{}, { metricsToken: [] }],
   responses: {
     200: {
       description: 'Prometheus text exposition format.',
       content: { 'text/plain': { schema: z.string() } },
     },
     ...clientErrorResponse,
+    401: problemResponse('The service has METRICS_TOKEN set and the request did not send it.'),
   },
 });
 
@@ -62,7 +67,13 @@ export function registerServiceRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
       r.ready ? 200 : 503,
     );
   });
+  const metricsToken = deps.config.METRICS_TOKEN;
   app.openapi(metricsRoute, async (c) => {
+    if (metricsToken) {
+      const token = bearerToken(c.req.header('authorization'));
+      if (!token || !isSameSecret(token, metricsToken))
+        throw unauthorized('A valid metrics token is required.');
+    }
     const text = await deps.metrics.registry.metrics();
     return c.text(text, 200, { 'Content-Type': deps.metrics.registry.contentType });
   });

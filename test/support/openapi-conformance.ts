@@ -68,7 +68,11 @@ export function createConformanceChecker(document: OpenApiDocument) {
     if (!op) {
       // Unknown routes answer the app's notFound problem, which no operation can declare.
       const isProblem = r.headers.get('content-type')?.startsWith('application/problem+json');
-      return r.status === 404 && isProblem ? [] : [`${what}: no operation in the document`];
+      // Likewise a known path with a method it lacks: the app's 405 problem with Allow.
+      const isMethodNotAllowed = r.status === 405 && isProblem && r.headers.has('allow');
+      return (r.status === 404 || isMethodNotAllowed) && isProblem
+        ? []
+        : [`${what}: no operation in the document`];
     }
     const opPointer = `/paths/${escapePointer(op.template)}/${op.method.toLowerCase()}`;
     const declared = op.responses;

@@ -40,4 +40,16 @@ export const unstorableOutputJob = defineJob({
   },
 });
 
-export const testJobTypes = [flakyJob, overrunJob, unstorableOutputJob];
+/** Logs one line through ctx.log and succeeds: its record must carry the job id and attempt. */
+export const loggingJob = defineJob({
+  type: 'test.logging',
+  description: 'Logs one line through ctx.log.',
+  input: z.object({}),
+  output: z.object({}),
+  async handler(_input, ctx) {
+    ctx.log.info('handler says hello', { note: 'from the handler' });
+    return {};
+  },
+});
+
+export const testJobTypes = [flakyJob, overrunJob, unstorableOutputJob, loggingJob];

@@ -5,7 +5,7 @@ import { type Config, parseConfig } from '../../src/config.ts';
 import { createSql, type Sql } from '../../src/db/client.ts';
 import { createApiKey } from '../../src/identity/api-key-store.ts';
 import { builtInJobTypes } from '../../src/job-types/registry.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { type RunningService, startService } from '../../src/service.ts';
 import type { Resolver } from '../../src/webhooks/destination.ts';
 import { createTestDatabase } from './database.ts';
@@ -57,14 +57,14 @@ export function authedFetch(baseUrl: string, key: string) {
 
 export async function startTestService(
   overrides: Record<string, string> = {},
-  options: { databaseUrl?: string; resolver?: Resolver } = {},
+  options: { databaseUrl?: string; resolver?: Resolver; log?: Logger } = {},
 ): Promise<TestService> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const config = testConfig(overrides);
   const service = await startService({
     config,
     databaseUrl,
-    log: createLogger(config.LOG_LEVEL),
+    log: options.log ?? createLogger(config.LOG_LEVEL),
     jobTypes: [...builtInJobTypes, ...testJobTypes],
     ...(options.resolver ? { resolver: options.resolver } : {}),
   });

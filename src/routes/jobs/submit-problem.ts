@@ -10,6 +10,13 @@ export function isSubmitRefusal(outcome: SubmitOutcome): outcome is SubmitRefusa
   return outcome.kind !== 'created' && outcome.kind !== 'replayed';
 }
 
+// A refused scheme or address is what a developer with a local receiver meets first: name the
+// settings that allow it (for development only), as the README's "Try callbacks locally" does.
+function localHint(reason: string): string {
+  if (/credentials|port 0|not a valid|no host/.test(reason)) return '';
+  return ' For a local receiver in development, set CALLBACK_ALLOW_HTTP=true (http://) and CALLBACK_ALLOWLIST=<host, address or CIDR> (e.g. 127.0.0.1).';
+}
+
 /** The problem for a submit that neither created nor replayed a job. */
 export function submitRefusalProblem(outcome: SubmitRefusal): ProblemError {
   switch (outcome.kind) {
@@ -24,9 +31,13 @@ export function submitRefusalProblem(outcome: SubmitRefusal): ProblemError {
     case 'invalid-input':
       return validationFailed(outcome.errors, "The input does not match the job type's schema.");
     case 'callback-refused':
-      return new ProblemError('callback-url-refused', `callback_url refused: ${outcome.reason}`, {
-        errors: [{ pointer: '/callback_url', detail: outcome.reason }],
-      });
+      return new ProblemError(
+        'callback-url-refused',
+        `callback_url refused: ${outcome.reason}.${localHint(outcome.reason)}`,
+        {
+          errors: [{ pointer: '/callback_url', detail: outcome.reason }],
+        },
+      );
     case 'idempotency-mismatch':
       return new ProblemError(
         'idempotency-key-reused',

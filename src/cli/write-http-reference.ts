@@ -1,0 +1,156 @@
+// `npm run docs:http`: writes docs/http-api.md, the HTTP reference as Markdown, from the same
+// OpenAPI document the service serves, so the reference lives in the repository and reads
+// offline. With --check it writes nothing and fails when the committed file is out of date.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildOpenApiDocument } from '../openapi/document-app.ts';
+
+type Json = Record<string, unknown>;
+const REFERENCE_FILE = fileURLToPath(new URL('../../docs/http-api.md', import.meta.url));
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+const anchorOf = (name: string) => `schema-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+const oneLine = (text: unknown) =>
+  String(text ?? '')
+    .replace(/\s*\n\s*/g, ' ')
+    .replaceAll('|', '\\|');
+
+function typeOf(schema: Json | undefined): string {
+  if (!schema) return '';
+  if (typeof schema.$ref === 'string') {
+    const name = schema.$ref.split('/').pop() as string;
+    return `[${name}](#${anchorOf(name)})`;
+  }
+  if (Array.isArray(schema.enum)) return schema.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' \\| ');
+  const union = (schema.anyOf ?? schema.oneOf) as Json[] | undefined;
+  if (union) return union.map((s) => typeOf(s)).join(' \\| ');
+  const type = Array.isArray(schema.type) ? schema.type.join(' \\| ') : schema.type;
+  if (type === 'array') return `array of ${typeOf(schema.items as Json)}`;
+  if (type === 'object' && schema.additionalProperties && typeof schema.additionalProperties === 'object')
+    return `map of ${typeOf(schema.additionalProperties as Json)}`;
+  const format = schema.format ? ` (${schema.format})` : '';
+  return `${type ?? 'any'}${format}`;
+}
+
+function securityOf(op: Json, doc: Json): string {
+  const security = (op.security ?? doc.security ?? []) as Json[];
+  const names = security.flatMap((s) => Object.keys(s));
+  if (names.length === 0) return 'none';
+  const optional = security.some((s) => Object.keys(s).length === 0);
+  const labels: Record<string, string> = {
+    bearerAuth: '`Authorization: Bearer <api key>`',
+    adminToken: '`Authorization: Bearer $ADMIN_TOKEN`',
+    metricsToken: '`Authorization: Bearer $METRICS_TOKEN`',
+  };
+  const text = names.map((n) => labels[n] ?? n).join(' or ');
+  return optional ? `${text} (only when configured)` : text;
+}
+
+function renderOperation(path: string, method: string, op: Json, doc: Json): string[] {
+  const out = [`### \`${method.toUpperCase()} ${path}\` — ${op.summary ?? ''}`, ''];
+  if (op.description) out.push(String(op.description), '');
+  out.push(`Operation \`${op.operationId}\`. Authentication: ${securityOf(op, doc)}.`, '');
+  const params = (op.parameters ?? []) as Json[];
+  if (params.length) {
+    out.push('| parameter | in | required | type | meaning |', '| --- | --- | --- | --- | --- |');
+    for (const p of params) {
+      out.push(
+        `| \`${p.name}\` | ${p.in} | ${p.required ? 'yes' : 'no'} | ${typeOf(p.schema as Json)} | ${oneLine(p.description)} |`,
+      );
+    }
+    out.push('');
+  }
+  const body = op.requestBody as Json | undefined;
+  if (body) {
+    const content = (body.content ?? {}) as Record<string, Json>;
+    for (const [type, media] of Object.entries(content)) {
+      out.push(`Request body (\`${type}\`): ${typeOf(media.schema as Json)}.`, '');
+    }
+  }
+  out.push('| status | meaning | body | headers |', '| --- | --- | --- | --- |');
+  for (const [status, response] of Object.entries((op.responses ?? {}) as Record<string, Json>)) {
+    const content = (response.content ?? {}) as Record<string, Json>;
+    const bodyText = Object.entries(content)
+      .map(([type, media]) => `\`${type}\` ${typeOf(media.schema as Json)}`)
+      .join('<br>');
+    const headers = Object.keys((response.headers ?? {}) as Json)
+      .map((h) => `\`${h}\``)
+      .join(', ');
+    out.push(`| ${status} | ${oneLine(response.description)} | ${bodyText} | ${headers} |`);
+  }
+  out.push('');
+  return out;
+}
+
+function renderSchema(name: string, schema: Json): string[] {
+  const out = [`### ${name}`, '', `<a id="${anchorOf(name)}"></a>`, ''];
+  if (schema.description) out.push(oneLine(schema.description), '');
+  const properties = schema.properties as Record<string, Json> | undefined;
+  if (!properties) {
+    out.push(`${typeOf(schema)}`, '');
+    return out;
+  }
+  const required = new Set((schema.required ?? []) as string[]);
+  out.push('| member | type | required | meaning |', '| --- | --- | --- | --- |');
+  for (const [prop, s] of Object.entries(properties)) {
+    out.push(
+      `| \`${prop}\` | ${typeOf(s)} | ${required.has(prop) ? 'yes' : 'no'} | ${oneLine(s.description)} |`,
+    );
+  }
+  out.push('');
+  return out;
+}
+
+export function renderHttpReference(): string {
+  const doc = buildOpenApiDocument() as unknown as Json;
+  const info = doc.info as Json;
+  const out = [
+    '# HTTP API reference',
+    '',
+    '<!-- Generated by `npm run docs:http` from the OpenAPI document (src/openapi). Do not edit. -->',
+    '',
+    `${info.title} ${info.version}. The same document is served at \`GET /openapi.json\` and shown at \`GET /docs\`.`,
+    'Every error is `application/problem+json` (RFC 9457). Times are RFC 3339 UTC; bodies are snake_case.',
+    '',
+    '## Operations',
+    '',
+  ];
+  for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
+    for (const method of METHODS) {
+      const op = item[method] as Json | undefined;
+      if (op) out.push(...renderOperation(path, method, op, doc));
+    }
+  }
+  const webhooks = (doc.webhooks ?? {}) as Record<string, Json>;
+  if (Object.keys(webhooks).length) {
+    out.push('## Callbacks (webhooks the service sends)', '');
+    for (const [name, item] of Object.entries(webhooks)) {
+      for (const method of METHODS) {
+        const op = item[method] as Json | undefined;
+        if (op) out.push(...renderOperation(`(your callback_url) — ${name}`, method, op, doc));
+      }
+    }
+  }
+  out.push('## Schemas', '');
+  const schemas = ((doc.components as Json)?.schemas ?? {}) as Record<string, Json>;
+  for (const [name, schema] of Object.entries(schemas)) out.push(...renderSchema(name, schema));
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+if (import.meta.main) {
+  const text = renderHttpReference();
+  if (process.argv.includes('--check')) {
+    let committed = '';
+    try {
+      committed = readFileSync(REFERENCE_FILE, 'utf8');
+    } catch {}
+    if (committed !== text) {
+      console.error('docs/http-api.md is out of date: run `npm run docs:http` and commit it.');
+      process.exit(1);
+    }
+    console.log('docs/http-api.md matches the OpenAPI document.');
+  } else {
+    writeFileSync(REFERENCE_FILE, text);
+    console.log(`wrote ${REFERENCE_FILE}`);
+  }
+}
