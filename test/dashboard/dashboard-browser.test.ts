@@ -1,13 +1,18 @@
 // The dashboard in a real browser (Debian's Chromium via playwright-core): sign in, submit a job
 // from the generated form, watch its bar reach 100 % over SSE, open the result; a second owner
-// sees none of it. Writes the README's screenshots into docs/. Also: /docs renders offline.
+// sees none of it. Takes the README's screenshots: into docs/ with UPDATE_SCREENSHOTS=1, otherwise
+// into a temporary folder, so a test run leaves the checkout clean. Also: /docs renders offline.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureChromium, launchChromium } from '../support/chromium.ts';
 import { startTestService, type TestOwner, type TestService } from '../support/test-service.ts';
 
-const DOCS = join(import.meta.dirname, '..', '..', 'docs');
+const DOCS = process.env.UPDATE_SCREENSHOTS
+  ? join(import.meta.dirname, '..', '..', 'docs')
+  : mkdtempSync(join(tmpdir(), 'aj-screenshots-'));
 let svc: TestService;
 let alice: TestOwner;
 let bob: TestOwner;

@@ -11,10 +11,18 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 export function ensureChromium(): void {
   if (existsSync(CHROMIUM_PATH)) return;
-  execFileSync('apt-get', ['install', '-y', 'chromium'], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+  const apt = (...args: string[]) =>
+    execFileSync('apt-get', args, {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  // A fresh machine may have no package lists yet: refresh them once when the install fails.
+  try {
+    apt('install', '-y', 'chromium');
+  } catch {
+    apt('update');
+    apt('install', '-y', 'chromium');
+  }
 }
 
 export interface ChromiumProfile {
