@@ -22,6 +22,7 @@ import { createCallbackHook } from './webhooks/callback-hook.ts';
 import { checkCallbackUrl, type Resolver, systemResolver } from './webhooks/destination.ts';
 import { CALLBACK_QUEUE, type Dispatcher, startDispatcher } from './webhooks/dispatcher.ts';
 import { createSecretCipher } from './webhooks/secret-cipher.ts';
+import { startStalledCallbackRescuer } from './webhooks/stalled-callback-rescuer.ts';
 import { startLostJobRescuer } from './worker/lost-job-rescuer.ts';
 import { createBoss, ensureQueues } from './worker/queue.ts';
 import { startRetentionSweeper } from './worker/retention-sweeper.ts';
@@ -111,6 +112,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     stopBackground.push(
       startRetentionSweeper(sql, config, log),
       startLostJobRescuer(sql, terminalHooks, log),
+      startStalledCallbackRescuer(sql, boss, log),
     );
     workers = await startWorkers({
       sql,
