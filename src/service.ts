@@ -28,6 +28,17 @@ import { createBoss, ensureQueues } from './worker/queue.ts';
 import { startRetentionSweeper } from './worker/retention-sweeper.ts';
 import { startWorkers, type Workers } from './worker/workers.ts';
 
+const READINESS_TIMEOUT_MS = 3000;
+
+/** The promise's value, or `fallback` if it takes longer than ms. */
+function withinMs<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 export interface ServiceOptions {
   config: Config;
   databaseUrl: string;
@@ -92,9 +103,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     stopping: stopSignal.signal,
     checkCallbackUrl: (url) => checkCallbackUrl(url, callbackPolicy, resolver),
     readiness: async () => {
-      const database = await sql`select 1`.then(
-        () => true,
-        () => false,
+      // Bounded: during an outage /readyz answers 503 at once rather than wait for a connection.
+      const database = await withinMs(
+        sql`select 1`.then(
+          () => true,
+          () => false,
+        ),
+        READINESS_TIMEOUT_MS,
+        false,
       );
       const migrations =
         database &&

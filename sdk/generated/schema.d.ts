@@ -614,6 +614,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     submitJob: {
@@ -752,6 +763,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getJob: {
@@ -836,6 +858,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getJobResult: {
@@ -898,6 +931,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     cancelJob: {
@@ -944,6 +988,17 @@ export interface operations {
             /** @description The job already finished. */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1014,6 +1069,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     openWebSocket: {
@@ -1054,6 +1120,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listJobTypes: {
@@ -1079,6 +1156,17 @@ export interface operations {
                 headers: {
                     /** @description RFC 6750 challenge: Bearer realm="async-jobs". */
                     "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1122,6 +1210,17 @@ export interface operations {
             /** @description No such job for this API key (missing, another owner's, or a malformed id: all the same). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1180,6 +1279,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getWebhookSecret: {
@@ -1211,6 +1321,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rotateWebhookSecret: {
@@ -1236,6 +1357,17 @@ export interface operations {
                 headers: {
                     /** @description RFC 6750 challenge: Bearer realm="async-jobs". */
                     "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1322,6 +1454,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     revokeApiKey: {
@@ -1356,6 +1499,17 @@ export interface operations {
             /** @description No such key, or the admin API is disabled. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
