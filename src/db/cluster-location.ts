@@ -30,7 +30,8 @@ export function ensurePostgresUser(): PostgresUser {
   spawnSync('groupadd', ['--system', 'postgres']);
   spawnSync('useradd', ['--system', '-g', 'postgres', 'postgres']);
   const created = postgresUser();
-  if (!created) throw new Error('Could not create the postgres system user that PostgreSQL runs as under root');
+  if (!created)
+    throw new Error('Could not create the postgres system user that PostgreSQL runs as under root');
   return created;
 }
 

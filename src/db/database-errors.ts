@@ -13,7 +13,12 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
 ]);
 /** postgres.js's own codes for a connection that could not be made or was lost. */
-const DRIVER_CODES = new Set(['CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
+const DRIVER_CODES = new Set([
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+]);
 /**
  * SQLSTATEs (PostgreSQL appendix A): class 08 connection exceptions; 57P01–57P03 the server is
  * shutting down, crashed or starting; 53300 too many connections; 25006 read-only transaction

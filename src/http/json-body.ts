@@ -4,6 +4,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from './app-env.ts';
+import { closeAfterAnswer } from './lingering-close.ts';
 import { ProblemError, validationFailed } from './problem.ts';
 
 export const MAX_JSON_DEPTH = 64;
@@ -51,8 +52,13 @@ export function findUnstorableString(value: unknown, pointer = ''): string | und
 export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   const limit = bodyLimit({
     maxSize: maxBytes,
-    onError: () => {
-      throw new ProblemError('payload-too-large', `The request body exceeds ${maxBytes} bytes.`);
+    onError: (c) => {
+      throw new ProblemError(
+        'payload-too-large',
+        `The request body exceeds ${maxBytes} bytes.`,
+        {},
+        closeAfterAnswer(c),
+      );
     },
   });
   return async function parseJsonBody(c, next) {

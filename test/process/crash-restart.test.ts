@@ -73,7 +73,9 @@ describe('a crash of the service and its embedded database', () => {
     appendFileSync(conf, "\nshared_buffers = 'not a size'\n");
     const run = await runNode('src/main.ts', [], { DATA_DIR: dataDir, PORT: '0' });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/failed to start: PostgreSQL did not start: .*shared_buffers.*contains errors/);
+    expect(run.stderr).toMatch(
+      /failed to start: PostgreSQL did not start: .*shared_buffers.*contains errors/,
+    );
     expect(run.stderr).not.toContain('undefined');
   }, 120_000);
 });
