@@ -115,7 +115,9 @@ export class JobFeed {
     }
     const run = this.#readAndDispatch(jobId)
       .then(
-        () => this.#retryDelayMs.delete(jobId),
+        () => {
+          this.#retryDelayMs.delete(jobId);
+        },
         (error) => {
           this.#onError(error);
           this.#retryLater(jobId);
