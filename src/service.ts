@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { createSql } from './db/client.ts';
 import { countAppliedMigrations, expectedMigrationCount, migrateDatabase } from './db/migrate.ts';
 import { ApiKeyCache } from './identity/api-key-cache.ts';
+import { KeyRevocationWatch } from './identity/key-revocation-watch.ts';
 import type { AnyJobType } from './job-types/define-job-type.ts';
 import { createRegistry } from './job-types/registry.ts';
 import { JobFeed } from './jobs/job-feed.ts';
@@ -18,6 +19,7 @@ import type { Logger } from './observability/logger.ts';
 import { createMetrics, registerLiveGauges } from './observability/metrics.ts';
 import { OpenStreams } from './realtime/open-streams.ts';
 import { attachWebSocketChannel, type WebSocketChannel } from './realtime/ws-server.ts';
+import { createMessageSubmitter } from './routes/jobs/submit-message.ts';
 import { createCallbackHook } from './webhooks/callback-hook.ts';
 import { checkCallbackUrl, type Resolver, systemResolver } from './webhooks/destination.ts';
 import { CALLBACK_QUEUE, type Dispatcher, startDispatcher } from './webhooks/dispatcher.ts';
@@ -71,6 +73,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   await feed.start();
   const apiKeys = new ApiKeyCache(sql);
   const stopApiKeyCache = await apiKeys.start();
+  const keyRevocations = new KeyRevocationWatch(sql);
+  const stopRevocationWatch = keyRevocations.start();
+  apiKeys.onRevocation(() => void keyRevocations.check());
 
   const resolver = options.resolver ?? systemResolver;
   const callbackPolicy = { allowHttp: config.CALLBACK_ALLOW_HTTP, allowlist: config.CALLBACK_ALLOWLIST };
@@ -92,6 +97,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     config,
     sql,
     apiKeys,
+    keyRevocations,
     boss,
     feed,
     registry,
@@ -164,7 +170,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
     });
-    webSockets = attachWebSocketChannel(server as Server, deps);
+    webSockets = attachWebSocketChannel(server as Server, deps, createMessageSubmitter(deps));
     const sockets = webSockets;
     registerLiveGauges(metrics, {
       openStreams: () => deps.streams.size,
@@ -206,6 +212,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         await closed;
       }
       for (const stopTimer of stopBackground) stopTimer();
+      stopRevocationWatch();
       // 2. stop the workers: running jobs get up to 20 s to finish, then go back to the queue
       await step(() => workers?.stop());
       await step(() => dispatcher?.stop());

@@ -118,7 +118,7 @@ export interface paths {
          *
          *     Client messages: `{"type":"subscribe","job_id":"…","after"?:<event id>}` → the same events as GET /v1/jobs/{id}/events as `{"type":"status"|"progress","job_id","id","data"}` (a foreign, missing or malformed id → `{"type":"error","job_id","problem"}` with the 404 problem); `{"type":"unsubscribe","job_id":"…"}`; `{"type":"submit","request_id":"…","job":<POST /v1/jobs body>,"idempotency_key"?:"…"}` → `{"type":"accepted","request_id","data":<job>}` and a subscription to it, or `{"type":"error","request_id","problem"}` with the problem POST /v1/jobs would answer.
          *
-         *     The server pings every 30 s and closes a connection that misses two pongs. A message larger than MAX_BODY_BYTES plus 4 KiB closes the connection with 1009; a connection follows at most WS_MAX_SUBSCRIPTIONS jobs (more: an error with a 429 problem). Malformed messages get an `error` with a 400 problem. See docs/realtime.md.
+         *     The server pings every 30 s and closes a connection that misses two pongs. A message larger than MAX_BODY_BYTES plus 4 KiB closes the connection with 1009; a connection follows at most WS_MAX_SUBSCRIPTIONS jobs (more: an error with a 429 problem). Malformed messages get an `error` with a 400 problem. An owner holds at most WS_MAX_CONNECTIONS_PER_OWNER sockets (more: 429 on the upgrade, or close 1008 after an `auth` message); a client that sends faster than its messages are handled is slowed down (the socket stops reading), one that does not read what it is sent is disconnected. Revoking the API key closes its sockets with 4401 within 10 s. See docs/realtime.md.
          */
         get: operations["openWebSocket"];
         put?: never;
@@ -1114,6 +1114,17 @@ export interface operations {
                 headers: {
                     /** @description The protocol to upgrade to: `websocket`. */
                     Upgrade?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WS_MAX_CONNECTIONS_PER_OWNER sockets are already open for this owner. */
+            429: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
