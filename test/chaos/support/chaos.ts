@@ -2,7 +2,9 @@
 // PostgreSQL (a fresh DATA_DIR), a direct connection to that database to check outcomes, load
 // generators that record every acknowledged job, RSS sampling, and the captured output the
 // secrets check greps.
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { onTestFailed } from 'vitest';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { type ChildService, startChildService, tempDataDir } from '../../support/child-service.ts';
@@ -27,6 +29,12 @@ export async function startChaosService(
   const service = await startChildService({ DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env }, 120_000);
   registerServiceOrigin(service.url);
   capturedOutput.push(() => `${service.stdout()}\n${service.stderr()}`);
+  // A failed scenario leaves the service's own account of it behind.
+  onTestFailed(() => {
+    const file = join(tmpdir(), 'aj-chaos-failure.log');
+    appendFileSync(file, `--- ${service.url}\n${service.stdout()}\n${service.stderr()}\n`);
+    process.stderr.write(`service output of the failed scenario: ${file}\n`);
+  });
   const printed = KEY_PATTERN.exec(service.stdout())?.[0];
   return { ...service, dataDir, key: key ?? (printed as string) };
 }
