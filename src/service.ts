@@ -31,6 +31,12 @@ import { startRetentionSweeper } from './worker/retention-sweeper.ts';
 import { startWorkers, type Workers } from './worker/workers.ts';
 
 const READINESS_TIMEOUT_MS = 3000;
+/**
+ * Slow clients cannot hold a connection for free (slowloris): the headers must arrive within
+ * 10 s and the whole request (headers and body) within 30 s, checked every second; answers,
+ * streams and long-polls are not limited by these.
+ */
+const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 };
 
 /** The promise's value, or `fallback` if it takes longer than ms. */
 function withinMs<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -168,7 +174,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   if (runsApi) {
     const app = createApp(deps);
     server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+      const s = serve(
+        { fetch: app.fetch, port: config.PORT, hostname: config.HOST, serverOptions: SERVER_TIMEOUTS },
+        () => resolve(s),
+      );
     });
     webSockets = attachWebSocketChannel(server as Server, deps, createMessageSubmitter(deps));
     const sockets = webSockets;

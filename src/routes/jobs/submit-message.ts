@@ -2,7 +2,7 @@
 // POST /v1/jobs (operationId submitJob), answered as an outcome the socket turns into a message.
 // It lives with the route so realtime/ never reaches into routes/: service.ts hands it over.
 import type { AppDeps } from '../../app-deps.ts';
-import { findUnstorableString } from '../../http/json-body.ts';
+import { findProtoKey, findUnstorableString, PROTO_KEY_DETAIL } from '../../http/json-body.ts';
 import { validationFailed } from '../../http/problem.ts';
 import { submitJob } from '../../jobs/submit.ts';
 import type { MessageSubmitter } from '../../realtime/ws-protocol.ts';
@@ -20,6 +20,14 @@ export function createMessageSubmitter(deps: AppDeps): MessageSubmitter {
   return async function submitFromMessage(ownerId, body, idempotencyKey) {
     const badKey = invalidIdempotencyKey(idempotencyKey);
     if (badKey) return { kind: 'refused', problem: badKey.problem };
+    const protoKey = findProtoKey(body);
+    if (protoKey !== undefined) {
+      const problem = validationFailed(
+        [{ pointer: protoKey, detail: PROTO_KEY_DETAIL }],
+        'The request body holds a __proto__ key.',
+      ).problem;
+      return { kind: 'refused', problem };
+    }
     const parsed = SubmitJobRequestSchema.safeParse(body);
     if (!parsed.success) return { kind: 'refused', problem: invalidSubmitBody(parsed.error.issues).problem };
     const pointer = findUnstorableString(body);
