@@ -61,6 +61,22 @@ describe('a crash of the service and its embedded database', () => {
     expect(apikey.stdout.trimEnd().split('\n').at(-1)).toMatch(KEY);
   }, 240_000);
 
+  it('waits, with a log line, while the lock names a process that is still alive, then starts', async () => {
+    const dataDir = tempDataDir();
+    const first = await startChildService({ DATA_DIR: dataDir }, 90_000);
+    expect(await first.terminate()).toBe(0);
+    // A lock left by a server that is still dying: its pid lives for another 3 s.
+    const { spawn } = await import('node:child_process');
+    const { writeFileSync } = await import('node:fs');
+    const dying = spawn('sleep', ['3']);
+    writeFileSync(join(dataDir, 'pg', 'postmaster.pid'), `${dying.pid}\n${join(dataDir, 'pg')}\n`);
+    const again = await startChildService({ DATA_DIR: dataDir }, 90_000);
+    expect(again.stderr()).toContain(
+      `waiting up to 30 s for the previous PostgreSQL (pid ${dying.pid}) to exit`,
+    );
+    expect(await again.terminate()).toBe(0);
+  }, 180_000);
+
   it("prints PostgreSQL's own message when the database cannot start", async () => {
     const dataDir = tempDataDir();
     const first = await startChildService({ DATA_DIR: dataDir }, 90_000);
