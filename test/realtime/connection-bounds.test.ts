@@ -1,6 +1,7 @@
 // What one client can make the service hold is bounded: WebSockets per owner and unauthenticated
 // sockets are capped, a flood of messages is slowed down (not buffered without limit), and
 // revoking a key closes its sockets (4401) and ends its event streams within 10 s.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql } from '../../src/db/client.ts';
 import { createApiKey, revokeApiKey } from '../../src/identity/api-key-store.ts';
@@ -75,6 +76,30 @@ describe('WebSocket and SSE bounds', () => {
       expect(message.job_id).toBe(`missing_${i}`);
     }
     client.ws.close();
+  }, 60_000);
+
+  it('disconnects an SSE client that stops reading instead of queueing events for it without bound', async () => {
+    const owner = await svc.newOwner();
+    const res = await owner.fetch('/v1/jobs', {
+      method: 'POST',
+      json: { type: 'test.chatty', input: { events: 1000, bytes: 256 * 1024 } },
+    });
+    expect(res.status).toBe(202);
+    const { id } = await res.json();
+    const { port } = new URL(svc.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(
+      `GET /v1/jobs/${id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${owner.key}\r\n\r\n`,
+    );
+    // Never read a byte: the kernel's buffers fill, then the service's queue, then it cuts off.
+    socket.pause();
+    await waitFor(async () => svc.service.deps.streams.countOf(owner.ownerId) === 1, 10_000);
+    await waitFor(async () => svc.service.deps.streams.countOf(owner.ownerId) === 0, 40_000, 100);
+    // Cut off while the job still had events to send, not ended by its terminal event.
+    expect((await (await owner.fetch(`/v1/jobs/${id}`)).json()).status).toBe('running');
+    socket.destroy();
+    await owner.fetch(`/v1/jobs/${id}/cancel`, { method: 'POST' });
   }, 60_000);
 
   it('closes the sockets (4401) and ends the event streams of a revoked key within 10 s', async () => {

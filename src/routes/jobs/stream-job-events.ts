@@ -19,8 +19,9 @@ import {
 } from '../openapi-common.ts';
 import { JobIdParamsSchema } from './schemas.ts';
 
-/** Events and heartbeats queued for a client that is not reading; past this it is disconnected. */
+/** Events and heartbeats queued for a client that is not reading; past either it is disconnected. */
 export const SSE_MAX_PENDING_WRITES = 256;
+export const SSE_MAX_PENDING_BYTES = 1024 * 1024;
 
 export const streamJobEventsRoute = createRoute({
   method: 'get',
@@ -100,31 +101,39 @@ export function registerStreamJobEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps)
       // (its EventSource reconnects with Last-Event-ID and misses nothing).
       let writing: Promise<unknown> = Promise.resolve();
       let pending = 0;
+      let pendingBytes = 0;
       let cutOff = false;
-      const write = (work: () => Promise<unknown>) => {
+      const write = (work: () => Promise<unknown>, bytes: number) => {
         if (cutOff) return;
-        if (++pending > SSE_MAX_PENDING_WRITES) {
+        pendingBytes += bytes;
+        if (++pending > SSE_MAX_PENDING_WRITES || pendingBytes > SSE_MAX_PENDING_BYTES) {
           cutOff = true;
           deps.log.warn('event stream cut off: client not reading', { job_id: job.id });
           (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing?.destroy();
           return end();
         }
-        writing = writing.then(work).finally(() => pending--);
+        writing = writing.then(work).finally(() => {
+          pending--;
+          pendingBytes -= bytes;
+        });
       };
       const send = (event: JobStreamEvent) => {
         const retry = first ? SSE_RETRY_MS : undefined;
         first = false;
-        write(() =>
-          stream.writeSSE({
-            event: event.type,
-            data: JSON.stringify(event.data),
-            id: String(event.id),
-            ...(retry === undefined ? {} : { retry }),
-          }),
+        const data = JSON.stringify(event.data);
+        write(
+          () =>
+            stream.writeSSE({
+              event: event.type,
+              data,
+              id: String(event.id),
+              ...(retry === undefined ? {} : { retry }),
+            }),
+          data.length,
         );
       };
       const heartbeat = setInterval(
-        () => write(() => writeSseComment(stream, 'heartbeat')),
+        () => write(() => writeSseComment(stream, 'heartbeat'), 16),
         SSE_HEARTBEAT_MS,
       );
       stream.onAbort(() => end());
