@@ -3,6 +3,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Config } from './config.ts';
 import type { Sql } from './db/client.ts';
 import type { ApiKeyCache } from './identity/api-key-cache.ts';
+import type { KeyRevocationWatch } from './identity/key-revocation-watch.ts';
 import type { JobTypeRegistry } from './job-types/registry.ts';
 import type { JobFeed } from './jobs/job-feed.ts';
 import type { SubmitBatcher } from './jobs/submit-batcher.ts';
@@ -20,6 +21,8 @@ export interface AppDeps {
   config: Config;
   sql: Sql;
   apiKeys: ApiKeyCache;
+  /** Ends streams and sockets whose API key gets revoked. */
+  keyRevocations: KeyRevocationWatch;
   boss: PgBoss;
   feed: JobFeed;
   registry: JobTypeRegistry;

@@ -60,6 +60,22 @@ const ConfigSchema = z.object({
   WS_PING_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(100),
+  // Bounds on what clients can make the process hold: sockets per owner, sockets not yet
+  // authenticated (process-wide), and bytes of received messages waiting to be handled per socket
+  // (past it the socket is paused: TCP backpressure) or of sent messages the client has not read
+  // (past it the socket is closed with 1008).
+  WS_MAX_CONNECTIONS_PER_OWNER: z.coerce.number().int().min(1).default(100),
+  WS_MAX_UNAUTHENTICATED: z.coerce.number().int().min(1).default(1000),
+  WS_MAX_PENDING_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
+  WS_MAX_UNREAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 * 1024),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // When set, GET /metrics wants `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

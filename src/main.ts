@@ -5,6 +5,7 @@ import { createSql } from './db/client.ts';
 import { resolveDatabase } from './db/database-url.ts';
 import { countApiKeys, createApiKey } from './identity/api-key-store.ts';
 import { createLogger } from './observability/logger.ts';
+import { exitOnUnhandledErrors } from './observability/process-errors.ts';
 import { startService } from './service.ts';
 
 async function main() {
@@ -16,6 +17,7 @@ async function main() {
     process.exit(1);
   }
   const log = createLogger(config.LOG_LEVEL);
+  exitOnUnhandledErrors(log);
   const database = await resolveDatabase(config, (line) => log.warn(line));
   if (database.embedded) {
     console.log(
@@ -34,21 +36,16 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal });
+    // The embedded database runs in its own session, so a terminal's Ctrl-C (SIGINT to the whole
+    // foreground group) reaches only us: it is stopped here, last, after every query is done.
     try {
       await service.stop();
-      if (database.embedded?.owned) await database.embedded.stop();
-      process.exit(0);
     } catch (error) {
-      // Ctrl-C in a terminal signals the whole process group, so an embedded PostgreSQL stops at
-      // the same moment and our last queries find it gone: that is a clean stop, not a failure.
-      if (signal === 'SIGINT' && database.embedded?.owned) {
-        log.info('embedded database stopped with us', { error: String(error) });
-        await database.embedded.stop().catch(() => {});
-        process.exit(0);
-      }
       log.error('shutdown failed', { error: String(error) });
-      process.exit(1);
+      process.exitCode = 1;
     }
+    if (database.embedded?.owned) await database.embedded.stop();
+    process.exit(process.exitCode ?? 0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { createSql } from './db/client.ts';
 import { countAppliedMigrations, expectedMigrationCount, migrateDatabase } from './db/migrate.ts';
 import { ApiKeyCache } from './identity/api-key-cache.ts';
+import { KeyRevocationWatch } from './identity/key-revocation-watch.ts';
 import type { AnyJobType } from './job-types/define-job-type.ts';
 import { createRegistry } from './job-types/registry.ts';
 import { JobFeed } from './jobs/job-feed.ts';
@@ -19,14 +20,33 @@ import type { Logger } from './observability/logger.ts';
 import { createMetrics, registerLiveGauges } from './observability/metrics.ts';
 import { OpenStreams } from './realtime/open-streams.ts';
 import { attachWebSocketChannel, type WebSocketChannel } from './realtime/ws-server.ts';
+import { createMessageSubmitter } from './routes/jobs/submit-message.ts';
 import { createCallbackHook } from './webhooks/callback-hook.ts';
 import { checkCallbackUrl, type Resolver, systemResolver } from './webhooks/destination.ts';
 import { CALLBACK_QUEUE, type Dispatcher, startDispatcher } from './webhooks/dispatcher.ts';
 import { createSecretCipher } from './webhooks/secret-cipher.ts';
+import { startStalledCallbackRescuer } from './webhooks/stalled-callback-rescuer.ts';
 import { startLostJobRescuer } from './worker/lost-job-rescuer.ts';
 import { createBoss, ensureQueues } from './worker/queue.ts';
 import { startRetentionSweeper } from './worker/retention-sweeper.ts';
 import { startWorkers, type Workers } from './worker/workers.ts';
+
+const READINESS_TIMEOUT_MS = 3000;
+/**
+ * Slow clients cannot hold a connection for free (slowloris): the headers must arrive within
+ * 10 s and the whole request (headers and body) within 30 s, checked every second; answers,
+ * streams and long-polls are not limited by these.
+ */
+const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 };
+
+/** The promise's value, or `fallback` if it takes longer than ms. */
+function withinMs<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 export interface ServiceOptions {
   config: Config;
@@ -60,6 +80,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   await feed.start();
   const apiKeys = new ApiKeyCache(sql);
   const stopApiKeyCache = await apiKeys.start();
+  const keyRevocations = new KeyRevocationWatch(sql);
+  const stopRevocationWatch = keyRevocations.start();
+  apiKeys.onRevocation(() => void keyRevocations.check());
 
   const resolver = options.resolver ?? systemResolver;
   const callbackPolicy = { allowHttp: config.CALLBACK_ALLOW_HTTP, allowlist: config.CALLBACK_ALLOWLIST };
@@ -82,6 +105,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     config,
     sql,
     apiKeys,
+    keyRevocations,
     boss,
     feed,
     registry,
@@ -93,9 +117,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     stopping: stopSignal.signal,
     checkCallbackUrl: (url) => checkCallbackUrl(url, callbackPolicy, resolver),
     readiness: async () => {
-      const database = await sql`select 1`.then(
-        () => true,
-        () => false,
+      // Bounded: during an outage /readyz answers 503 at once rather than wait for a connection.
+      const database = await withinMs(
+        sql`select 1`.then(
+          () => true,
+          () => false,
+        ),
+        READINESS_TIMEOUT_MS,
+        false,
       );
       const migrations =
         database &&
@@ -113,6 +142,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     stopBackground.push(
       startRetentionSweeper(sql, config, log),
       startLostJobRescuer(sql, terminalHooks, log),
+      startStalledCallbackRescuer(sql, boss, log),
     );
     workers = await startWorkers({
       sql,
@@ -146,9 +176,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   if (runsApi) {
     const app = createApp(deps);
     server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+      const s = serve(
+        { fetch: app.fetch, port: config.PORT, hostname: config.HOST, serverOptions: SERVER_TIMEOUTS },
+        () => resolve(s),
+      );
     });
-    webSockets = attachWebSocketChannel(server as Server, deps);
+    webSockets = attachWebSocketChannel(server as Server, deps, createMessageSubmitter(deps));
     const sockets = webSockets;
     registerLiveGauges(metrics, {
       openStreams: () => deps.streams.size,
@@ -190,6 +223,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         await closed;
       }
       for (const stopTimer of stopBackground) stopTimer();
+      stopRevocationWatch();
       // 2. stop the workers: running jobs get up to 20 s to finish, then go back to the queue
       await step(() => workers?.stop());
       await step(() => dispatcher?.stop());

@@ -118,7 +118,7 @@ export interface paths {
          *
          *     Client messages: `{"type":"subscribe","job_id":"…","after"?:<event id>}` → the same events as GET /v1/jobs/{id}/events as `{"type":"status"|"progress","job_id","id","data"}` (a foreign, missing or malformed id → `{"type":"error","job_id","problem"}` with the 404 problem); `{"type":"unsubscribe","job_id":"…"}`; `{"type":"submit","request_id":"…","job":<POST /v1/jobs body>,"idempotency_key"?:"…"}` → `{"type":"accepted","request_id","data":<job>}` and a subscription to it, or `{"type":"error","request_id","problem"}` with the problem POST /v1/jobs would answer.
          *
-         *     The server pings every 30 s and closes a connection that misses two pongs. A message larger than MAX_BODY_BYTES plus 4 KiB closes the connection with 1009; a connection follows at most WS_MAX_SUBSCRIPTIONS jobs (more: an error with a 429 problem). Malformed messages get an `error` with a 400 problem. See docs/realtime.md.
+         *     The server pings every 30 s and closes a connection that misses two pongs. A message larger than MAX_BODY_BYTES plus 4 KiB closes the connection with 1009; a connection follows at most WS_MAX_SUBSCRIPTIONS jobs (more: an error with a 429 problem). Malformed messages get an `error` with a 400 problem. An owner holds at most WS_MAX_CONNECTIONS_PER_OWNER sockets (more: 429 on the upgrade, or close 1008 after an `auth` message); a client that sends faster than its messages are handled is slowed down (the socket stops reading), one that does not read what it is sent is disconnected. Revoking the API key closes its sockets with 4401 within 10 s. See docs/realtime.md.
          */
         get: operations["openWebSocket"];
         put?: never;
@@ -617,6 +617,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     submitJob: {
@@ -755,6 +766,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getJob: {
@@ -839,6 +861,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getJobResult: {
@@ -901,6 +934,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     cancelJob: {
@@ -947,6 +991,17 @@ export interface operations {
             /** @description The job already finished. */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1017,6 +1072,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     openWebSocket: {
@@ -1057,6 +1123,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description WS_MAX_CONNECTIONS_PER_OWNER sockets are already open for this owner. */
+            429: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listJobTypes: {
@@ -1082,6 +1170,17 @@ export interface operations {
                 headers: {
                     /** @description RFC 6750 challenge: Bearer realm="async-jobs". */
                     "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1125,6 +1224,17 @@ export interface operations {
             /** @description No such job for this API key (missing, another owner's, or a malformed id: all the same). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1183,6 +1293,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getWebhookSecret: {
@@ -1214,6 +1335,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rotateWebhookSecret: {
@@ -1239,6 +1371,17 @@ export interface operations {
                 headers: {
                     /** @description RFC 6750 challenge: Bearer realm="async-jobs". */
                     "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1325,6 +1468,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     revokeApiKey: {
@@ -1359,6 +1513,17 @@ export interface operations {
             /** @description No such key, or the admin API is disabled. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -4,6 +4,9 @@ import postgres from 'postgres';
 export type Sql = postgres.Sql;
 export type TxSql = postgres.TransactionSql;
 
+export const CONNECT_TIMEOUT_SECONDS = 5;
+const MAX_RECONNECT_BACKOFF_SECONDS = 1;
+
 export interface SqlOptions {
   max?: number;
   /**
@@ -17,6 +20,13 @@ export interface SqlOptions {
 export function createSql(url: string, options: SqlOptions = {}): Sql {
   return postgres(url, {
     max: options.max ?? 10,
+    // A query waits this long for a connection while the server is unreachable, then fails (the
+    // client gets a 503 well within the contract's 10 s) instead of queueing for postgres.js's 30 s.
+    connect_timeout: CONNECT_TIMEOUT_SECONDS,
+    // A query on a closed connection first waits out the reconnect backoff, which postgres.js grows
+    // to 20 s over an outage: a request would hang that long before failing. Capped at 1 s, it
+    // fails (503) at once while the server is down and reconnects within a second once it is back.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, MAX_RECONNECT_BACKOFF_SECONDS),
     onnotice: () => {},
     types: { bigint: postgres.BigInt },
     connection: {

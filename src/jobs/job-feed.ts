@@ -4,6 +4,8 @@
 import type { Sql } from '../db/client.ts';
 import { type JobEventRow, readEventsAfter } from './job-store.ts';
 
+const MAX_RETRY_DELAY_MS = 5000;
+
 export type JobEventListener = (event: JobEventRow) => void;
 
 interface Subscription {
@@ -17,6 +19,9 @@ export class JobFeed {
   readonly #fetching = new Map<string, Promise<void>>();
   readonly #refetch = new Set<string>();
   readonly #cancelListeners = new Set<(jobId: string) => void>();
+  /** Backoff of each job whose last read failed; the read is tried again until it succeeds. */
+  readonly #retryDelayMs = new Map<string, number>();
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
   #unlisten: Array<() => Promise<void>> = [];
   #onError: (error: unknown) => void;
 
@@ -41,6 +46,8 @@ export class JobFeed {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.#retryTimers) clearTimeout(timer);
+    this.#retryTimers.clear();
     await Promise.allSettled(this.#unlisten.map((u) => u()));
     this.#unlisten = [];
   }
@@ -107,12 +114,36 @@ export class JobFeed {
       return;
     }
     const run = this.#readAndDispatch(jobId)
-      .catch((error) => this.#onError(error))
+      .then(
+        () => {
+          this.#retryDelayMs.delete(jobId);
+        },
+        (error) => {
+          this.#onError(error);
+          this.#retryLater(jobId);
+        },
+      )
       .finally(() => {
         this.#fetching.delete(jobId);
         if (this.#refetch.delete(jobId) && this.#byJob.has(jobId)) this.#fetch(jobId);
       });
     this.#fetching.set(jobId, run);
+  }
+
+  /**
+   * A failed read (the database restarting, say) would leave the job's streams on heartbeats
+   * only, since its NOTIFY is spent: read again after a backoff, 250 ms doubling up to 5 s.
+   */
+  #retryLater(jobId: string): void {
+    const delay = Math.min((this.#retryDelayMs.get(jobId) ?? 125) * 2, MAX_RETRY_DELAY_MS);
+    this.#retryDelayMs.set(jobId, delay);
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(timer);
+      if (this.#byJob.has(jobId)) this.#fetch(jobId);
+      else this.#retryDelayMs.delete(jobId);
+    }, delay);
+    timer.unref();
+    this.#retryTimers.add(timer);
   }
 
   async #readAndDispatch(jobId: string): Promise<void> {

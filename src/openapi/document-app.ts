@@ -35,6 +35,7 @@ export function createDocumentApp(jobTypes?: readonly AnyJobType[]): {
     config: parseConfig({}),
     sql: unavailable('sql'),
     apiKeys: unavailable('apiKeys'),
+    keyRevocations: unavailable('keyRevocations'),
     streams: unavailable('streams'),
     stopping: new AbortController().signal,
     boss: unavailable('boss'),

@@ -3,12 +3,25 @@
 // define (RFC 6455 §7.4.2); 4401 mirrors HTTP 401.
 import { z } from 'zod';
 import { type Problem, ProblemError, toFieldErrors } from '../http/problem.ts';
+import type { JobRow } from '../jobs/job-store.ts';
 import type { JobStreamEvent } from './follow-job.ts';
+
+/**
+ * Submits the body of a `submit` message as POST /v1/jobs would: given to the channel by
+ * service.ts (routes/jobs/submit-message.ts), so realtime/ does not import routes/.
+ */
+export type MessageSubmitter = (
+  ownerId: string,
+  body: unknown,
+  idempotencyKey: string | undefined,
+) => Promise<{ kind: 'accepted'; job: JobRow } | { kind: 'refused'; problem: Problem }>;
 
 /** Closed without a valid API key (header or first `auth` message within WS_AUTH_TIMEOUT_MS). */
 export const CLOSE_UNAUTHORIZED = 4401;
 /** RFC 6455 §7.4.1: 1009, a message too big to process. */
 export const CLOSE_TOO_BIG = 1009;
+/** RFC 6455 §7.4.1: 1008, a policy violation (here: over the per-owner connection cap). */
+export const CLOSE_POLICY = 1008;
 /** RFC 6455 §7.4.1: 1001, the server is going away (shutdown). */
 export const CLOSE_GOING_AWAY = 1001;
 

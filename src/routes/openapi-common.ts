@@ -41,10 +41,18 @@ export const PREFERENCE_APPLIED = {
   schema: { type: 'string' },
 } as const;
 
+/** Every authenticated route reads the database (the key lookup at least), so each may answer this. */
+export const unavailableResponse = {
+  503: problemResponse('The database is unreachable for the moment (an outage or restart); try again.', {
+    'Retry-After': requiredHeader(RETRY_AFTER),
+  }),
+} as const;
+
 export const authResponses = {
   401: problemResponse('Missing, malformed, unknown or revoked API key.', {
     'WWW-Authenticate': requiredHeader(WWW_AUTHENTICATE),
   }),
+  ...unavailableResponse,
 } as const;
 
 /**

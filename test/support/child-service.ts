@@ -2,7 +2,7 @@
 // only a process shows: signals, exit codes, stdout/stderr, the embedded database. Every child is
 // spawned in its own process group and tracked, so killChildren() in afterEach leaves nothing behind.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,11 +25,16 @@ export interface ChildService extends Child {
   url: string;
   /** Sends SIGTERM to the service (not its process group) and waits for it to exit. */
   terminate(timeoutMs?: number): Promise<number | null>;
-  /** SIGKILL to the whole process group (node, an embedded Postgres): a crash. */
+  /** SIGKILL to everything it started (its process group and the embedded PostgreSQL, which
+   * runs in its own session): a crash. */
   crash(): Promise<void>;
+  /** A signal to the whole process group, as a terminal's Ctrl-C (SIGINT) sends it. */
+  signalGroup(signal: NodeJS.Signals): void;
 }
 
 const live = new Set<Child>();
+/** DATA_DIR of each child that runs an embedded PostgreSQL. */
+const dataDirs = new WeakMap<Child, string>();
 const tempDirs = new Set<string>();
 
 /** The environment of a child: ours without DATABASE_URL (tests opt in), node 24 first on PATH. */
@@ -78,6 +83,7 @@ export function spawnNode(
   });
   const child: Child = { proc, stdout: () => out, stderr: () => err, exited };
   live.add(child);
+  if (env.DATA_DIR && !env.DATABASE_URL) dataDirs.set(child, env.DATA_DIR);
   void exited.then(() => live.delete(child));
   return child;
 }
@@ -94,6 +100,29 @@ export async function runNode(
   const { code } = await child.exited;
   clearTimeout(timer);
   return { code, stdout: child.stdout(), stderr: child.stderr() };
+}
+
+/** The pid in the embedded cluster's postmaster.pid under dataDir (see src/db/cluster-location.ts). */
+export function embeddedPostmasterPid(dataDir: string): number | undefined {
+  const record = join(dataDir, 'postgres.json');
+  if (!existsSync(record)) return undefined;
+  const { pgDir } = JSON.parse(readFileSync(record, 'utf8')) as { pgDir?: string };
+  const lock = join(pgDir ?? join(dataDir, 'pg'), 'postmaster.pid');
+  if (!existsSync(lock)) return undefined;
+  const pid = Number.parseInt(readFileSync(lock, 'utf8').split('\n')[0] ?? '', 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** SIGKILL to the embedded PostgreSQL of a child (it runs in a session of its own). */
+function killEmbeddedServer(child: Child) {
+  const dataDir = dataDirs.get(child);
+  const pid = dataDir ? embeddedPostmasterPid(dataDir) : undefined;
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 function killGroup(child: Child, signal: NodeJS.Signals) {
@@ -151,9 +180,11 @@ async function startChildServiceOnce(
     return code;
   };
   const crash = async () => {
+    killEmbeddedServer(child);
     killGroup(child, 'SIGKILL');
     await child.exited;
   };
+  const signalGroup = (signal: NodeJS.Signals) => killGroup(child, signal);
   const deadline = Date.now() + timeoutMs;
   let url: string | undefined;
   for (;;) {
@@ -165,7 +196,7 @@ async function startChildServiceOnce(
         (r) => r.status === 200,
         () => false,
       );
-      if (ready) return { ...child, url, terminate, crash };
+      if (ready) return { ...child, url, terminate, crash, signalGroup };
     }
     if (Date.now() > deadline) {
       killGroup(child, 'SIGKILL');
@@ -178,7 +209,10 @@ async function startChildServiceOnce(
 /** SIGKILLs the process group of every child still running and waits for them; for afterEach. */
 export async function killChildren(): Promise<void> {
   const children = [...live];
-  for (const child of children) killGroup(child, 'SIGKILL');
+  for (const child of children) {
+    killEmbeddedServer(child);
+    killGroup(child, 'SIGKILL');
+  }
   await Promise.all(children.map((c) => c.exited));
 }
 

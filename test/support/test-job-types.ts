@@ -52,4 +52,23 @@ export const loggingJob = defineJob({
   },
 });
 
-export const testJobTypes = [flakyJob, overrunJob, unstorableOutputJob, loggingJob];
+/** Reports `events` progress events of `bytes` bytes each, one per 60 ms: a stream to fall behind on. */
+export const chattyJob = defineJob({
+  type: 'test.chatty',
+  description: 'Reports many large progress events.',
+  input: z.object({
+    events: z.number().int().min(1).max(1000),
+    bytes: z.number().int().min(0).max(1_000_000),
+  }),
+  output: z.object({ events: z.number().int() }),
+  async handler(input, ctx) {
+    const data = { blob: 'x'.repeat(input.bytes) };
+    for (let i = 1; i <= input.events && !ctx.signal.aborted; i++) {
+      ctx.progress(Math.floor((100 * i) / input.events), `event ${i}`, data);
+      await sleep(60);
+    }
+    return { events: input.events };
+  },
+});
+
+export const testJobTypes = [flakyJob, overrunJob, unstorableOutputJob, loggingJob, chattyJob];

@@ -334,10 +334,10 @@ describe('OpenAPI', () => {
       Object.values(item as Record<string, { operationId: string; responses: Record<string, unknown> }>),
     );
     expect(Object.fromEntries(ops.map((o) => [o.operationId, Object.keys(o.responses).sort()]))).toEqual({
-      listDeliveries: ['200', '401', '404'],
-      redeliverCallback: ['202', '401', '404', '409'],
-      getWebhookSecret: ['200', '401'],
-      rotateWebhookSecret: ['201', '401'],
+      listDeliveries: ['200', '401', '404', '503'],
+      redeliverCallback: ['202', '401', '404', '409', '503'],
+      getWebhookSecret: ['200', '401', '503'],
+      rotateWebhookSecret: ['201', '401', '503'],
     });
   });
 });

@@ -84,6 +84,8 @@ export const ListJobsQuerySchema = z.object({
     .string()
     .min(1)
     .max(200)
+    // PostgreSQL text cannot hold NUL: a filter with a control character is a 400, not a 500.
+    .regex(/^\P{Cc}*$/u, 'control characters are not allowed')
     .optional()
     .openapi({ param: { name: 'type', in: 'query' } }),
   limit: z.coerce

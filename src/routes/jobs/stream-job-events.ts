@@ -5,6 +5,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { AppDeps } from '../../app-deps.ts';
 import type { AppEnv } from '../../http/app-env.ts';
+import { bearerToken } from '../../http/auth.ts';
 import { jobNotFound, ProblemError } from '../../http/problem.ts';
 import { parseLastEventId, SSE_HEARTBEAT_MS, SSE_RETRY_MS, writeSseComment } from '../../http/sse.ts';
 import { findOwnedJob } from '../../jobs/job-store.ts';
@@ -17,6 +18,10 @@ import {
   RETRY_AFTER,
 } from '../openapi-common.ts';
 import { JobIdParamsSchema } from './schemas.ts';
+
+/** Events and heartbeats queued for a client that is not reading; past either it is disconnected. */
+export const SSE_MAX_PENDING_WRITES = 256;
+export const SSE_MAX_PENDING_BYTES = 1024 * 1024;
 
 export const streamJobEventsRoute = createRoute({
   method: 'get',
@@ -88,35 +93,63 @@ export function registerStreamJobEvents(app: OpenAPIHono<AppEnv>, deps: AppDeps)
     }
     // Nginx and some proxies buffer responses unless told not to; events must flow at once.
     c.header('X-Accel-Buffering', 'no');
+    const token = bearerToken(c.req.header('authorization')) as string;
     return streamSSE(c, async (stream) => {
       let first = true;
-      // Writes are chained so events go out in feed order even though each write is async.
+      // Writes are chained so events go out in feed order even though each write is async. A
+      // client that stops reading leaves them pending: past SSE_MAX_PENDING_WRITES it is cut off
+      // (its EventSource reconnects with Last-Event-ID and misses nothing).
       let writing: Promise<unknown> = Promise.resolve();
+      let pending = 0;
+      let pendingBytes = 0;
+      let cutOff = false;
+      const write = (work: () => Promise<unknown>, bytes: number) => {
+        if (cutOff) return;
+        pendingBytes += bytes;
+        if (++pending > SSE_MAX_PENDING_WRITES || pendingBytes > SSE_MAX_PENDING_BYTES) {
+          cutOff = true;
+          deps.log.warn('event stream cut off: client not reading', { job_id: job.id });
+          (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing?.destroy();
+          return end();
+        }
+        writing = writing.then(work).finally(() => {
+          pending--;
+          pendingBytes -= bytes;
+        });
+      };
       const send = (event: JobStreamEvent) => {
         const retry = first ? SSE_RETRY_MS : undefined;
         first = false;
-        writing = writing.then(() =>
-          stream.writeSSE({
-            event: event.type,
-            data: JSON.stringify(event.data),
-            id: String(event.id),
-            ...(retry === undefined ? {} : { retry }),
-          }),
+        const data = JSON.stringify(event.data);
+        write(
+          () =>
+            stream.writeSSE({
+              event: event.type,
+              data,
+              id: String(event.id),
+              ...(retry === undefined ? {} : { retry }),
+            }),
+          data.length,
         );
       };
-      const heartbeat = setInterval(() => {
-        writing = writing.then(() => writeSseComment(stream, 'heartbeat'));
-      }, SSE_HEARTBEAT_MS);
+      const heartbeat = setInterval(
+        () => write(() => writeSseComment(stream, 'heartbeat'), 16),
+        SSE_HEARTBEAT_MS,
+      );
       stream.onAbort(() => end());
       c.req.raw.signal.addEventListener('abort', () => end(), { once: true });
+      // A revoked key's streams end (contract: within 10 s).
+      const unwatch = deps.keyRevocations.watch(token, () => end());
       const follower = followJob(deps.feed, job, after, send, () => end());
       try {
         await ended;
       } finally {
         clearInterval(heartbeat);
+        unwatch();
         follower.stop();
         release();
-        await writing;
+        // A client cut off for not reading would hold this forever.
+        if (!cutOff) await writing;
       }
     }) as never;
   });
