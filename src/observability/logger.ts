@@ -1,6 +1,7 @@
-// The service's logger: pino underneath (one JSON line per record on stdout, pino-pretty when
-// stdout is a terminal), behind the small interface the rest of the code calls. Secrets that end
-// up in fields by mistake are censored by path (see REDACTED_PATHS); callers still never pass them.
+// The service's logger: pino underneath (one JSON line per record, warn and error on stderr, the
+// rest on stdout; pino-pretty when stdout is a terminal), behind the small interface the rest of
+// the code calls. Secrets that end up in fields by mistake are censored by path (REDACTED_PATHS);
+// callers still never pass them.
 import { Writable } from 'node:stream';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import pinoPretty from 'pino-pretty';
@@ -52,7 +53,7 @@ export function createLogger(
         sync: true,
         ...(options.destination ? { destination: options.destination } : {}),
       })
-    : (options.destination ?? pino.destination({ sync: true }));
+    : (options.destination ?? standardStreams());
   const root = pino(
     {
       level,
@@ -65,6 +66,20 @@ export function createLogger(
     destination,
   );
   return wrap(Object.keys(base).length > 0 ? root.child(base) : root);
+}
+
+/**
+ * debug/info lines on stdout, warn/error lines on stderr (as before pino): an operator can split
+ * them, and a process that fails at start says why on stderr. dedupe: each line goes to one stream.
+ */
+function standardStreams(): DestinationStream {
+  return pino.multistream(
+    [
+      { level: 'debug', stream: pino.destination({ fd: 1, sync: true }) },
+      { level: 'warn', stream: pino.destination({ fd: 2, sync: true }) },
+    ],
+    { dedupe: true },
+  );
 }
 
 /** Error values under `error` or `err` become pino's `err` (type, message, stack). */
