@@ -1,0 +1,121 @@
+// Fair share between owners (CONTRACT "Scheduling"), decided at submit so that a fetch stays one
+// index scan: a queued job's pg-boss priority is `band * BAND_WIDTH + priority`. The band falls
+// with how many jobs of that type its owner already has queued: 0 for the first, -1 for the
+// second, -2 for the next two, -k for up to 2^k. So an owner with nothing queued lands ahead of
+// all but at most one job of every flooding owner, and a flood interleaves with newcomers on a
+// log scale. Within one owner and type, bands are kept consistent with (priority desc, submit
+// order): a job never lands above an earlier job of equal or higher priority, and earlier jobs
+// of lower priority are demoted to the new job's band (a bounded UPDATE: at most ~2^k rows).
+import type { JobInsert } from 'pg-boss';
+import type { TxSql } from '../db/client.ts';
+import { queueNameOf } from '../job-types/registry.ts';
+import type { NewJob } from './job-store.ts';
+
+/** Wider than the priority range (-100..100), so a priority never lifts a job out of its band. */
+export const BAND_WIDTH = 1000;
+
+/** The band of a job whose owner already has `queued` jobs of its type queued: -ceil(log2(queued + 1)). */
+export function bandForQueued(queued: number): number {
+  return queued <= 0 ? 0 : -(32 - Math.clz32(queued));
+}
+
+/** The pg-boss priority a job is queued with: its band first, then its own priority. */
+export function queuePriorityOf(job: Pick<NewJob, 'fairBand' | 'priority'>): number {
+  return job.fairBand * BAND_WIDTH + job.priority;
+}
+
+/** The pg-boss entry of a job: its id, its fair priority and, when scheduled, its start time. */
+export function queueEntryOf(job: NewJob): JobInsert<{ job_id: string }> {
+  return {
+    id: job.id,
+    data: { job_id: job.id },
+    priority: queuePriorityOf(job),
+    ...(job.runAt ? { startAfter: new Date(job.runAt).toISOString() } : {}),
+  };
+}
+
+/** Queued jobs of one owner and type with the same priority and band. */
+export interface QueuedGroup {
+  priority: number;
+  band: number;
+  count: number;
+}
+
+/** Lower every queued job of the owner and type below `belowPriority` that sits above `toBand`. */
+export interface Demotion {
+  belowPriority: number;
+  toBand: number;
+}
+
+/**
+ * Places new jobs (in submit order) of one owner and type beside the ones already queued.
+ * Pure: returns each new job's band and the demotions to apply to the rows already stored.
+ */
+export function placeJobs(
+  existing: readonly QueuedGroup[],
+  priorities: readonly number[],
+): { bands: number[]; demotions: Demotion[] } {
+  const groups = existing.map((g) => ({ ...g }));
+  let queued = groups.reduce((n, g) => n + g.count, 0);
+  const placed: { priority: number; band: number }[] = [];
+  const demotions: Demotion[] = [];
+  for (const priority of priorities) {
+    let band = bandForQueued(queued);
+    // Never above a queued job that must start first (higher priority, or equal and earlier).
+    for (const g of [...groups, ...placed]) if (g.priority >= priority) band = Math.min(band, g.band);
+    let demoted = false;
+    for (const g of [...groups, ...placed]) {
+      if (g.priority < priority && g.band > band) {
+        if ('count' in g) demoted = true;
+        g.band = band;
+      }
+    }
+    if (demoted) demotions.push({ belowPriority: priority, toBand: band });
+    placed.push({ priority, band });
+    queued += 1;
+  }
+  return { bands: placed.map((p) => p.band), demotions };
+}
+
+/**
+ * Sets `fairBand` on each new job and demotes stored jobs where needed. Call inside the submit
+ * transaction, after the owners' cap slots are taken: that lock serialises placements per owner.
+ */
+export async function placeInFairBands(tx: TxSql, jobs: NewJob[]): Promise<void> {
+  const byOwnerType = new Map<string, NewJob[]>();
+  for (const job of jobs) {
+    const key = `${job.ownerId}\u0000${job.type}`;
+    byOwnerType.set(key, [...(byOwnerType.get(key) ?? []), job]);
+  }
+  const pairs = [...byOwnerType.values()].map((group) => group[0] as NewJob);
+  const rows = await tx<{ owner_id: string; type: string; priority: number; band: number; count: number }[]>`
+    select j.owner_id, j.type, j.priority, j.fair_band as band, count(*)::int as count
+    from jobs j
+    join unnest(${pairs.map((j) => j.ownerId)}::text[], ${pairs.map((j) => j.type)}::text[]) as p(owner_id, type)
+      on j.owner_id = p.owner_id and j.type = p.type
+    where j.status = 'queued'
+    group by 1, 2, 3, 4`;
+  for (const [key, group] of byOwnerType) {
+    const first = group[0] as NewJob;
+    const existing = rows.filter((r) => `${r.owner_id}\u0000${r.type}` === key);
+    const { bands, demotions } = placeJobs(
+      existing,
+      group.map((j) => j.priority),
+    );
+    for (const [i, job] of group.entries()) job.fairBand = bands[i] ?? 0;
+    for (const d of demotions) await demoteQueuedJobs(tx, first.ownerId, first.type, d);
+  }
+}
+
+/** Moves the owner's queued jobs of a type below a priority down to a band, here and in pg-boss. */
+async function demoteQueuedJobs(tx: TxSql, ownerId: string, type: string, d: Demotion): Promise<void> {
+  await tx`
+    with d as (
+      update jobs set fair_band = ${d.toBand}
+      where owner_id = ${ownerId} and type = ${type} and status = 'queued'
+        and priority < ${d.belowPriority} and fair_band > ${d.toBand}
+      returning id, priority
+    )
+    update pgboss.job b set priority = ${d.toBand * BAND_WIDTH} + d.priority
+    from d where b.name = ${queueNameOf(type)} and b.id = d.id::uuid and b.state < 'active'`;
+}
