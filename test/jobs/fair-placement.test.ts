@@ -25,7 +25,8 @@ const groupsOf = (items: Item[]): QueuedGroup[] => {
 function submit(items: Item[], priorities: number[], nextSeq: () => number): void {
   const { bands, demotions } = placeJobs(groupsOf(items), priorities);
   for (const d of demotions)
-    for (const item of items) if (item.priority < d.belowPriority && item.band > d.toBand) item.band = d.toBand;
+    for (const item of items)
+      if (item.priority < d.belowPriority && item.band > d.toBand) item.band = d.toBand;
   for (const [i, priority] of priorities.entries())
     items.push({ seq: nextSeq(), priority, band: bands[i] ?? Number.NaN });
 }
@@ -61,7 +62,10 @@ describe('fair placement', () => {
       const r = random();
       if (r < 0.55) {
         const size = random() < 0.2 ? 1 + Math.floor(random() * 20) : 1;
-        const priorities = Array.from({ length: size }, () => [-100, -1, 0, 0, 0, 5, 100][Math.floor(random() * 7)] ?? 0);
+        const priorities = Array.from(
+          { length: size },
+          () => [-100, -1, 0, 0, 0, 5, 100][Math.floor(random() * 7)] ?? 0,
+        );
         submit(items, priorities, () => seq++);
       } else if (items.length > 0) {
         items.sort(byQueueOrder).shift(); // a worker starts the first job in queue order
@@ -69,7 +73,8 @@ describe('fair placement', () => {
       const queueOrder = [...items].sort(byQueueOrder).map((i) => i.seq);
       const ownerOrder = [...items].sort(byOwnerOrder).map((i) => i.seq);
       expect(queueOrder).toEqual(ownerOrder);
-      for (let k = 0; k <= 12; k++) expect(items.filter((i) => i.band >= -k).length).toBeLessThanOrEqual(2 ** k);
+      for (let k = 0; k <= 12; k++)
+        expect(items.filter((i) => i.band >= -k).length).toBeLessThanOrEqual(2 ** k);
     }
   });
 });

@@ -41,7 +41,9 @@ describe('run_at and priority on submit', () => {
 
   it('shows run_at and priority in the job, null and 0 when omitted', async () => {
     const owner = await svc.newOwner();
-    const plain = JobSchema.parse(await (await owner.fetch('/v1/jobs', { method: 'POST', json: sleepJob })).json());
+    const plain = JobSchema.parse(
+      await (await owner.fetch('/v1/jobs', { method: 'POST', json: sleepJob })).json(),
+    );
     expect(plain.run_at).toBeNull();
     expect(plain.priority).toBe(0);
     // 30 days ahead, written with a +02:00 offset.
@@ -82,7 +84,10 @@ describe('run_at and priority on submit', () => {
 
   it("answers a scheduled job's status with a Retry-After that points at its start", async () => {
     const owner = await svc.newOwner();
-    const res = await owner.fetch('/v1/jobs', { method: 'POST', json: { ...sleepJob, run_at: inSeconds(3600) } });
+    const res = await owner.fetch('/v1/jobs', {
+      method: 'POST',
+      json: { ...sleepJob, run_at: inSeconds(3600) },
+    });
     const retryAfterOnSubmit = Number(res.headers.get('retry-after'));
     expect(retryAfterOnSubmit).toBeGreaterThan(3500);
     expect(retryAfterOnSubmit).toBeLessThanOrEqual(3600);
@@ -102,7 +107,10 @@ describe('run_at and priority on submit', () => {
     const capped = await startTestService({ ROLE: 'api', MAX_ACTIVE_JOBS_PER_OWNER: '1' });
     try {
       const owner = await capped.newOwner();
-      const res = await owner.fetch('/v1/jobs', { method: 'POST', json: { ...sleepJob, run_at: inSeconds(600) } });
+      const res = await owner.fetch('/v1/jobs', {
+        method: 'POST',
+        json: { ...sleepJob, run_at: inSeconds(600) },
+      });
       const job = JobSchema.parse(await res.json());
       const refused = await owner.fetch('/v1/jobs', { method: 'POST', json: sleepJob });
       expect(refused.status).toBe(429);

@@ -21,7 +21,9 @@ const sleepJob = (n: number) => ({ type: 'demo.sleep', input: { duration_ms: 0, 
 const submitBatch = (owner: TestOwner, body: unknown, headers: Record<string, string> = {}) =>
   owner.fetch('/v1/jobs/batch', { method: 'POST', json: body, headers });
 const countJobs = async (ownerId: string) => {
-  const [row] = await svc.sql<{ n: number }[]>`select count(*)::int as n from jobs where owner_id = ${ownerId}`;
+  const [row] = await svc.sql<
+    { n: number }[]
+  >`select count(*)::int as n from jobs where owner_id = ${ownerId}`;
   return row?.n;
 };
 
@@ -107,17 +109,17 @@ describe('POST /v1/jobs/batch', () => {
 
   it('answers 429 when the batch would exceed the cap, and creates nothing', async () => {
     const owner = await svc.newOwner();
-    expect((await submitBatch(owner, { jobs: [sleepJob(0), sleepJob(1), sleepJob(2), sleepJob(3)] })).status).toBe(
-      202,
-    );
+    expect(
+      (await submitBatch(owner, { jobs: [sleepJob(0), sleepJob(1), sleepJob(2), sleepJob(3)] })).status,
+    ).toBe(202);
     const res = await submitBatch(owner, { jobs: Array.from({ length: 5 }, (_, i) => sleepJob(i)) });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await countJobs(owner.ownerId)).toBe(4);
     // What still fits is accepted.
-    expect((await submitBatch(owner, { jobs: [sleepJob(0), sleepJob(1), sleepJob(2), sleepJob(3)] })).status).toBe(
-      202,
-    );
+    expect(
+      (await submitBatch(owner, { jobs: [sleepJob(0), sleepJob(1), sleepJob(2), sleepJob(3)] })).status,
+    ).toBe(202);
     expect(await countJobs(owner.ownerId)).toBe(8);
   });
 

@@ -37,27 +37,21 @@ export const MAX_RUN_AT_AHEAD_DAYS = 365;
 
 export const RunAtSchema = z.iso
   .datetime({ offset: true })
-  .refine((v) => Date.parse(v) <= Date.now() + MAX_RUN_AT_AHEAD_DAYS * 86_400_000, {
+  // Not a time is the format check's error alone (NaN is not "too far").
+  .refine((v) => !(Date.parse(v) > Date.now() + MAX_RUN_AT_AHEAD_DAYS * 86_400_000), {
     message: `must be at most ${MAX_RUN_AT_AHEAD_DAYS} days ahead`,
   })
   .nullable()
   .optional()
   .openapi({
-    example: '2030-01-01T09:00:00Z',
     description: `RFC 3339 with an offset: not started before it. Omitted, null or past: due now. At most ${MAX_RUN_AT_AHEAD_DAYS} days ahead.`,
   });
 
-export const PrioritySchema = z
-  .number()
-  .int()
-  .min(-100)
-  .max(100)
-  .optional()
-  .openapi({
-    example: 0,
-    description:
-      "-100 to 100, default 0: among this owner's due jobs of the type, higher starts first; it never takes more than the owner's fair share.",
-  });
+export const PrioritySchema = z.number().int().min(-100).max(100).optional().openapi({
+  example: 0,
+  description:
+    "-100 to 100, default 0: among this owner's due jobs of the type, higher starts first; it never takes more than the owner's fair share.",
+});
 
 export const CallbackSchema = z
   .object({ url: z.string(), status: z.enum(['pending', 'delivered', 'retrying', 'failed']) })
@@ -74,10 +68,10 @@ export const JobSchema = z
     created_at: z.string().openapi({ format: 'date-time' }),
     started_at: z.string().nullable().openapi({ format: 'date-time' }),
     finished_at: z.string().nullable().openapi({ format: 'date-time' }),
-    run_at: z
-      .string()
-      .nullable()
-      .openapi({ format: 'date-time', description: 'Not started before this time, as submitted; null when omitted.' }),
+    run_at: z.string().nullable().openapi({
+      format: 'date-time',
+      description: 'Not started before this time, as submitted; null when omitted.',
+    }),
     priority: z.number().int().min(-100).max(100),
     error: JobErrorSchema.nullable(),
     callback: CallbackSchema.nullable(),
