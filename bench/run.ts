@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiKey } from '../src/identity/api-key-store.ts';
 import { collectFigures, type Measured } from './collect-figures.ts';
+import { type BatchSubmitFigures, batchSubmitFigures, measureBatchSubmit } from './scenarios/batch-submit.ts';
 import { measureCallbacks } from './scenarios/callback-deliveries.ts';
 import { measureEndToEndAtRate, measureEndToEndFlood, rawAtRate, rawFlood } from './scenarios/end-to-end.ts';
 import { measurePickup, measurePollingPickup } from './scenarios/pickup-latency.ts';
@@ -160,6 +161,7 @@ async function runPhase2(ctx: BenchContext, baselineUrl: string) {
 }
 
 const measured: Measured = {};
+let batchSubmit: BatchSubmitFigures | undefined;
 try {
   // Phase 1: one process with API and workers (ROLE=all), as `npm start` runs it.
   // The baseline server starts alongside (its own table, no migrations needed).
@@ -194,6 +196,9 @@ try {
     measureInsertBaseline(ctx, baselineUrl),
   );
   rss.state.sampling = false;
+  batchSubmit = await step('batch submit vs pg-boss insert()', 4 * settings.runs * (L + 3), () =>
+    measureBatchSubmit(ctx),
+  );
   measured.pickupInProcess = await step('pickup, worker in-process', 4, () =>
     measurePickup(ctx, settings.pickups),
   );
@@ -241,6 +246,6 @@ try {
   clearTimeout(watchdog);
 }
 
-console.log(`\n${renderFigureTable(collectFigures(measured, settings))}\n`);
+console.log(`\n${renderFigureTable([...collectFigures(measured, settings), ...batchSubmitFigures(batchSubmit)])}\n`);
 if (skipped.length > 0) console.log(`Skipped for the time budget: ${skipped.join('; ')}.`);
 log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -30,7 +30,8 @@ export function queueEntryOf(job: NewJob): JobInsert<{ job_id: string }> {
     id: job.id,
     data: { job_id: job.id },
     priority: queuePriorityOf(job),
-    ...(job.runAt ? { startAfter: new Date(job.runAt).toISOString() } : {}),
+    // pg-boss parses a date-time string itself (a UTC offset included).
+    ...(job.runAt ? { startAfter: job.runAt } : {}),
   };
 }
 
@@ -55,26 +56,47 @@ export function placeJobs(
   existing: readonly QueuedGroup[],
   priorities: readonly number[],
 ): { bands: number[]; demotions: Demotion[] } {
-  const groups = existing.map((g) => ({ ...g }));
-  let queued = groups.reduce((n, g) => n + g.count, 0);
-  const placed: { priority: number; band: number }[] = [];
+  // Jobs by (priority, band): how many are stored, and which of the new ones sit there. Few
+  // groups (a flood of one priority spans ~log2(n) bands), so each placement is O(groups).
+  interface Group {
+    priority: number;
+    band: number;
+    stored: number;
+    placed: number[];
+  }
+  const groups = new Map<string, Group>();
+  const groupOf = (priority: number, band: number) => {
+    const key = `${priority}/${band}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { priority, band, stored: 0, placed: [] };
+      groups.set(key, g);
+    }
+    return g;
+  };
+  for (const e of existing) groupOf(e.priority, e.band).stored += e.count;
+  let queued = existing.reduce((n, g) => n + g.count, 0);
   const demotions: Demotion[] = [];
-  for (const priority of priorities) {
+  for (const [index, priority] of priorities.entries()) {
     let band = bandForQueued(queued);
     // Never above a queued job that must start first (higher priority, or equal and earlier).
-    for (const g of [...groups, ...placed]) if (g.priority >= priority) band = Math.min(band, g.band);
+    for (const g of groups.values()) if (g.priority >= priority) band = Math.min(band, g.band);
     let demoted = false;
-    for (const g of [...groups, ...placed]) {
-      if (g.priority < priority && g.band > band) {
-        if ('count' in g) demoted = true;
-        g.band = band;
-      }
+    for (const g of [...groups.values()]) {
+      if (g.priority >= priority || g.band <= band) continue;
+      groups.delete(`${g.priority}/${g.band}`);
+      const target = groupOf(g.priority, band);
+      target.stored += g.stored;
+      target.placed.push(...g.placed);
+      if (g.stored > 0) demoted = true;
     }
     if (demoted) demotions.push({ belowPriority: priority, toBand: band });
-    placed.push({ priority, band });
+    groupOf(priority, band).placed.push(index);
     queued += 1;
   }
-  return { bands: placed.map((p) => p.band), demotions };
+  const bands = new Array<number>(priorities.length).fill(0);
+  for (const g of groups.values()) for (const i of g.placed) bands[i] = g.band;
+  return { bands, demotions };
 }
 
 /**
@@ -85,7 +107,9 @@ export async function placeInFairBands(tx: TxSql, jobs: NewJob[]): Promise<void>
   const byOwnerType = new Map<string, NewJob[]>();
   for (const job of jobs) {
     const key = `${job.ownerId}\u0000${job.type}`;
-    byOwnerType.set(key, [...(byOwnerType.get(key) ?? []), job]);
+    const group = byOwnerType.get(key);
+    if (group) group.push(job);
+    else byOwnerType.set(key, [job]);
   }
   const pairs = [...byOwnerType.values()].map((group) => group[0] as NewJob);
   const rows = await tx<{ owner_id: string; type: string; priority: number; band: number; count: number }[]>`

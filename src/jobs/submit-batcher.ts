@@ -122,7 +122,9 @@ export async function writeJobs(tx: TxSql, boss: PgBoss, jobs: NewJob[]): Promis
   const byQueue = new Map<string, NewJob[]>();
   for (const job of jobs) {
     const queue = queueNameOf(job.type);
-    byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
+    const queued = byQueue.get(queue);
+    if (queued) queued.push(job);
+    else byQueue.set(queue, [job]);
   }
   for (const [queue, queued] of byQueue) {
     await boss.insert(queue, queued.map(queueEntryOf), { db: bossDbOf(tx) });
