@@ -246,6 +246,8 @@ try {
   clearTimeout(watchdog);
 }
 
-console.log(`\n${renderFigureTable([...collectFigures(measured, settings), ...batchSubmitFigures(batchSubmit)])}\n`);
+console.log(
+  `\n${renderFigureTable([...collectFigures(measured, settings), ...batchSubmitFigures(batchSubmit)])}\n`,
+);
 if (skipped.length > 0) console.log(`Skipped for the time budget: ${skipped.join('; ')}.`);
 log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -24,14 +24,24 @@ export function queuePriorityOf(job: Pick<NewJob, 'fairBand' | 'priority'>): num
   return job.fairBand * BAND_WIDTH + job.priority;
 }
 
-/** The pg-boss entry of a job: its id, its fair priority and, when scheduled, its start time. */
-export function queueEntryOf(job: NewJob): JobInsert<{ job_id: string }> {
+/**
+ * The pg-boss entry of a job: its id, its fair priority and when it may start. Jobs written in one
+ * transaction share pg-boss's created_on; the index pg-boss fetches through (job_i11) breaks that
+ * tie by start_after, so due jobs get start_after = now + their position in microseconds: equal
+ * priorities then start in submit order, at most a millisecond later for a batch of 1,000.
+ */
+export function queueEntryOf(job: NewJob, position = 0, now = Date.now()): JobInsert<{ job_id: string }> {
+  const scheduled = job.runAt !== null && Date.parse(job.runAt) > now;
   return {
     id: job.id,
     data: { job_id: job.id },
     priority: queuePriorityOf(job),
-    // pg-boss parses a date-time string itself (a UTC offset included).
-    ...(job.runAt ? { startAfter: job.runAt } : {}),
+    // pg-boss reads a date-time string as a time (an offset included), anything else as an interval.
+    ...(scheduled
+      ? { startAfter: job.runAt as string }
+      : position > 0
+        ? { startAfter: `${position} microseconds` }
+        : {}),
   };
 }
 

@@ -127,7 +127,12 @@ export async function writeJobs(tx: TxSql, boss: PgBoss, jobs: NewJob[]): Promis
     else byQueue.set(queue, [job]);
   }
   for (const [queue, queued] of byQueue) {
-    await boss.insert(queue, queued.map(queueEntryOf), { db: bossDbOf(tx) });
+    const now = Date.now();
+    await boss.insert(
+      queue,
+      queued.map((job, position) => queueEntryOf(job, position, now)),
+      { db: bossDbOf(tx) },
+    );
   }
   const byId = new Map(rows.map((r) => [r.id, r]));
   return jobs.flatMap((job) => byId.get(job.id) ?? []);

@@ -53,6 +53,18 @@ describe('POST /v1/jobs/batch', () => {
     expect(queue?.n).toBe(3);
   });
 
+  it("queues a batch's due jobs in request order for pg-boss's tie-break (start_after)", async () => {
+    const owner = await svc.newOwner();
+    const res = await submitBatch(owner, { jobs: [sleepJob(0), sleepJob(1), sleepJob(2), sleepJob(3)] });
+    const ids = JobBatchSchema.parse(await res.json()).data.map((j) => j.id);
+    const rows = await svc.sql<{ id: string; at: string }[]>`
+      select id::text, (extract(epoch from start_after) * 1e6)::bigint::text as at
+      from pgboss.job where id = any(${ids}::uuid[])`;
+    const startAfter = ids.map((id) => BigInt(rows.find((r) => r.id === id)?.at ?? '0'));
+    for (let i = 1; i < startAfter.length; i++)
+      expect(startAfter[i] ?? 0n).toBeGreaterThan(startAfter[i - 1] ?? 0n);
+  });
+
   it('writes the whole batch in one transaction', async () => {
     const owner = await svc.newOwner();
     const res = await submitBatch(owner, { jobs: [sleepJob(0), sleepJob(1), sleepJob(2)] });

@@ -64,6 +64,38 @@ describe('priority with one worker', () => {
   });
 });
 
+describe('submit order within a batch, with one worker', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await startTestService({ WORKER_CONCURRENCY: '1' });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+  });
+
+  it('starts equal-priority jobs of one batch in request order, after its higher-priority ones', async () => {
+    const owner = await svc.newOwner();
+    const blocker = await submit(owner, { type: 'demo.sleep', input: { duration_ms: 60_000, steps: 600 } });
+    await waitForStatus(owner, blocker.id, ['running']);
+    const priorities = [0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 5, 0];
+    const res = await owner.fetch('/v1/jobs/batch', {
+      method: 'POST',
+      json: {
+        jobs: priorities.map((priority, i) => ({ ...quickJob, priority, metadata: { i: String(i) } })),
+      },
+    });
+    expect(res.status).toBe(202);
+    const jobs: { id: string }[] = (await res.json()).data;
+    await owner.fetch(`/v1/jobs/${blocker.id}/cancel`, { method: 'POST' });
+    const finished = [];
+    for (const job of jobs) finished.push(await waitForStatus(owner, job.id, ['succeeded']));
+    const startOrder = finished
+      .sort((x, y) => Date.parse(x.started_at ?? '') - Date.parse(y.started_at ?? ''))
+      .map((j) => Number(j.metadata.i));
+    expect(startOrder).toEqual([4, 10, 0, 1, 2, 3, 5, 6, 7, 8, 9, 11]);
+  });
+});
+
 describe('run_at', () => {
   let databaseUrl: string;
   let svc: TestService | undefined;
