@@ -1,6 +1,8 @@
-// Wakes workers when scheduled jobs come due. pg-boss announces a job over NOTIFY only when it is
-// runnable at insert, so a job with a future run_at would otherwise wait for an idle worker's
-// next poll (QUEUE_POLL_SECONDS); the contract starts it within about a second of its run_at.
+// Wakes idle workers for jobs that became runnable since the last look: scheduled jobs whose
+// run_at just passed, and jobs just inserted. pg-boss sends one NOTIFY per insert statement, and
+// only when a job is runnable at once, so without this a scheduled job would wait for an idle
+// worker's next poll (QUEUE_POLL_SECONDS) and a batch of many jobs would wake one worker, not as
+// many as it has jobs; the contract starts a due job within about a second when a worker is free.
 import type { PgBoss } from 'pg-boss';
 import type { Sql } from '../db/client.ts';
 import { queueNameOf } from '../job-types/registry.ts';
@@ -12,30 +14,54 @@ export interface DueJobWaker {
   stop(): void;
 }
 
-export function startDueJobWaker(
+/** The database's clock (pg-boss's) and the newest job by insertion order (jobs.seq). */
+async function readHead(sql: Sql): Promise<{ now: string; seq: string }> {
+  const [head] = await sql<{ now: string; seq: string }[]>`
+    select now()::text as now, coalesce(max(seq), 0)::text as seq from jobs`;
+  if (!head) throw new Error('no row from an aggregate');
+  return head;
+}
+
+export async function startDueJobWaker(
   sql: Sql,
   boss: PgBoss,
   queues: ReadonlySet<string>,
   onError: (error: unknown) => void,
-): DueJobWaker {
-  let since: string | undefined;
+): Promise<DueJobWaker> {
+  // Read before the workers take submissions, so the first jobs are not taken for old ones.
+  let since = await readHead(sql);
   let checking = false;
   const check = async () => {
-    // Jobs whose run_at passed since the last look (the database's clock, as pg-boss's).
-    const rows = await sql<{ type: string | null; due: number; now: string }[]>`
-      select j.type, count(j.type)::int as due, now()::text as now
-      from (select now()) as n
-      left join jobs j on j.status = 'queued' and j.run_at is not null
-        and j.run_at <= now() and j.run_at > coalesce(${since ?? null}::timestamptz, now())
-      group by j.type`;
-    since = rows[0]?.now ?? since;
-    for (const row of rows) if (row.type) wake(boss, queueNameOf(row.type), row.due, queues);
+    const head = await readHead(sql);
+    const last = since;
+    since = head;
+    const rows = await sql<{ type: string; due: number }[]>`
+      select type, count(*)::int as due from (
+        select type from jobs
+        where seq > ${last.seq} and seq <= ${head.seq} and status = 'queued'
+          and (run_at is null or run_at <= ${head.now}::timestamptz)
+        union all
+        select type from jobs
+        where status = 'queued' and run_at is not null
+          and run_at > ${last.now}::timestamptz and run_at <= ${head.now}::timestamptz
+      ) as due group by type`;
+    for (const row of rows) wake(boss, queueNameOf(row.type), row.due, queues);
   };
+  // During a database outage every check fails: report the first failure, not four a second.
+  let failing = false;
   const timer = setInterval(() => {
     if (checking) return;
     checking = true;
     check()
-      .catch(onError)
+      .then(
+        () => {
+          failing = false;
+        },
+        (error) => {
+          if (!failing) onError(error);
+          failing = true;
+        },
+      )
       .finally(() => {
         checking = false;
       });

@@ -79,7 +79,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     ...(deps.alsoWake ?? []),
   ]);
   const waker = await startQueueWaker(deps.sql, deps.boss, queues);
-  const dueWaker = startDueJobWaker(deps.sql, deps.boss, queues, (error) =>
+  const dueWaker = await startDueJobWaker(deps.sql, deps.boss, queues, (error) =>
     deps.log.warn('due-job check failed', { error: String(error) }),
   );
   return {

@@ -96,6 +96,36 @@ describe('submit order within a batch, with one worker', () => {
   });
 });
 
+describe('a batch on idle workers', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await startTestService({ WORKER_CONCURRENCY: '8' });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+  });
+
+  it('starts every job of a batch at once when there are as many idle workers', async () => {
+    const owner = await svc.newOwner();
+    // pg-boss announces one insert with one NOTIFY: the due-job waker wakes the other workers.
+    const res = await owner.fetch('/v1/jobs/batch', {
+      method: 'POST',
+      json: { jobs: Array(8).fill({ type: 'demo.sleep', input: { duration_ms: 10_000, steps: 100 } }) },
+    });
+    const ids = (await res.json()).data.map((j: { id: string }) => j.id);
+    const [row] = await waitFor(async () => {
+      const rows = await svc.sql<{ started: number; spread_ms: number }[]>`
+        select count(started_at)::int as started,
+               (extract(epoch from max(started_at) - min(created_at)) * 1000)::float8 as spread_ms
+        from jobs where id = any(${ids})`;
+      return rows[0]?.started === 8 ? rows : undefined;
+    });
+    // Without the waker, seven of them wait for their worker's 2 s poll.
+    expect(row?.spread_ms).toBeLessThan(1800);
+    for (const id of ids) await owner.fetch(`/v1/jobs/${id}/cancel`, { method: 'POST' });
+  });
+});
+
 describe('run_at', () => {
   let databaseUrl: string;
   let svc: TestService | undefined;
