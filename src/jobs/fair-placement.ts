@@ -123,12 +123,14 @@ export async function placeInFairBands(tx: TxSql, jobs: NewJob[]): Promise<void>
   }
   const pairs = [...byOwnerType.values()].map((group) => group[0] as NewJob);
   const rows = await tx<{ owner_id: string; type: string; priority: number; band: number; count: number }[]>`
-    select j.owner_id, j.type, j.priority, j.fair_band as band, count(*)::int as count
-    from jobs j
-    join unnest(${pairs.map((j) => j.ownerId)}::text[], ${pairs.map((j) => j.type)}::text[]) as p(owner_id, type)
-      on j.owner_id = p.owner_id and j.type = p.type
-    where j.status = 'queued'
-    group by 1, 2, 3, 4`;
+    select p.owner_id, p.type, g.priority, g.band, g.count
+    from unnest(${pairs.map((j) => j.ownerId)}::text[], ${pairs.map((j) => j.type)}::text[]) as p(owner_id, type)
+    -- One lookup per owner through the owner's active-jobs index (a join was planned as a scan).
+    cross join lateral (
+      select j.priority, j.fair_band as band, count(*)::int as count from jobs j
+      where j.owner_id = p.owner_id and j.type = p.type and j.status = 'queued'
+      group by 1, 2
+    ) as g`;
   for (const [key, group] of byOwnerType) {
     const first = group[0] as NewJob;
     const existing = rows.filter((r) => `${r.owner_id}\u0000${r.type}` === key);
