@@ -76,6 +76,11 @@ export const jobs = pgTable(
     index('jobs_finished_at_idx').on(t.finishedAt),
     // The per-owner cap counts these (job-store.ts countActiveJobs).
     index('jobs_owner_active_idx').on(t.ownerId).where(sql`${t.status} in ('queued', 'running')`),
+    // Fair placement reads the (priority, band) bounds of an owner's queued jobs of a type with a
+    // few probes of this index (fair-placement.ts readQueuedBounds).
+    index('jobs_owner_queued_idx')
+      .on(t.ownerId, t.type, t.priority, t.fairBand)
+      .where(sql`${t.status} = 'queued'`),
     // The due-job waker looks for queued jobs whose run_at has just passed.
     index('jobs_scheduled_idx').on(t.runAt).where(sql`${t.status} = 'queued' and ${t.runAt} is not null`),
     check('jobs_priority_check', sql`${t.priority} between -100 and 100`),

@@ -1,7 +1,7 @@
 // Fair share between owners (CONTRACT "Scheduling"), decided at submit so that a fetch stays one
 // index scan: a queued job's pg-boss priority is `band * BAND_WIDTH + priority`. The band falls
-// with how many jobs of that type its owner already has queued: 0 for the first, -1 for the
-// second, -2 for the next two, -k for up to 2^k. So an owner with nothing queued lands ahead of
+// with how many jobs its owner already has queued or running (the cap's count): 0 for the first,
+// -1 for the second, -2 for the next two, -k for up to 2^k. So an owner with nothing queued lands ahead of
 // all but at most one job of every flooding owner, and a flood interleaves with newcomers on a
 // log scale. Within one owner and type, bands are kept consistent with (priority desc, submit
 // order): a job never lands above an earlier job of equal or higher priority, and earlier jobs
@@ -45,7 +45,10 @@ export function queueEntryOf(job: NewJob, position = 0, now = Date.now()): JobIn
   };
 }
 
-/** Queued jobs of one owner and type with the same priority and band. */
+/**
+ * Queued jobs of one owner and type with the same priority and band. Placement needs only which
+ * (priority, band) pairs exist, so the lowest and highest band of each priority stand for all.
+ */
 export interface QueuedGroup {
   priority: number;
   band: number;
@@ -65,6 +68,8 @@ export interface Demotion {
 export function placeJobs(
   existing: readonly QueuedGroup[],
   priorities: readonly number[],
+  /** How many jobs the owner has before these (at least its queued jobs of this type). */
+  queuedBefore: number,
 ): { bands: number[]; demotions: Demotion[] } {
   // Jobs by (priority, band): how many are stored, and which of the new ones sit there. Few
   // groups (a flood of one priority spans ~log2(n) bands), so each placement is O(groups).
@@ -85,7 +90,7 @@ export function placeJobs(
     return g;
   };
   for (const e of existing) groupOf(e.priority, e.band).stored += e.count;
-  let queued = existing.reduce((n, g) => n + g.count, 0);
+  let queued = queuedBefore;
   const demotions: Demotion[] = [];
   for (const [index, priority] of priorities.entries()) {
     let band = bandForQueued(queued);
@@ -110,10 +115,43 @@ export function placeJobs(
 }
 
 /**
- * Sets `fairBand` on each new job and demotes stored jobs where needed. Call inside the submit
- * transaction, after the owners' cap slots are taken: that lock serialises placements per owner.
+ * The (priority, band) pairs that bound an owner's queued jobs of a type: per priority in use, its
+ * lowest and highest band. A loose index scan (jobs_owner_queued_idx): a few index probes per
+ * priority in use, however many jobs are queued.
  */
-export async function placeInFairBands(tx: TxSql, jobs: NewJob[]): Promise<void> {
+async function readQueuedBounds(tx: TxSql, ownerId: string, type: string): Promise<QueuedGroup[]> {
+  const rows = await tx<{ priority: number; min_band: number; max_band: number }[]>`
+    with recursive used as (
+      (select priority from jobs
+       where owner_id = ${ownerId} and type = ${type} and status = 'queued' order by priority limit 1)
+      union all
+      select (select j.priority from jobs j
+              where j.owner_id = ${ownerId} and j.type = ${type} and j.status = 'queued' and j.priority > u.priority
+              order by j.priority limit 1)
+      from used u where u.priority is not null
+    )
+    select u.priority,
+      (select min(j.fair_band) from jobs j where j.owner_id = ${ownerId} and j.type = ${type}
+         and j.status = 'queued' and j.priority = u.priority) as min_band,
+      (select max(j.fair_band) from jobs j where j.owner_id = ${ownerId} and j.type = ${type}
+         and j.status = 'queued' and j.priority = u.priority) as max_band
+    from used u where u.priority is not null`;
+  return rows.flatMap((r) => [
+    { priority: r.priority, band: r.min_band, count: 1 },
+    ...(r.max_band === r.min_band ? [] : [{ priority: r.priority, band: r.max_band, count: 1 }]),
+  ]);
+}
+
+/**
+ * Sets `fairBand` on each new job and demotes stored jobs where needed. Call inside the submit
+ * transaction, after the owners' cap slots are taken: that lock serialises placements per owner,
+ * and the band counts the owner's active jobs as the cap just counted them.
+ */
+export async function placeInFairBands(
+  tx: TxSql,
+  jobs: NewJob[],
+  activeBefore: ReadonlyMap<string, number>,
+): Promise<void> {
   const byOwnerType = new Map<string, NewJob[]>();
   for (const job of jobs) {
     const key = `${job.ownerId}\u0000${job.type}`;
@@ -121,25 +159,22 @@ export async function placeInFairBands(tx: TxSql, jobs: NewJob[]): Promise<void>
     if (group) group.push(job);
     else byOwnerType.set(key, [job]);
   }
-  const pairs = [...byOwnerType.values()].map((group) => group[0] as NewJob);
-  const rows = await tx<{ owner_id: string; type: string; priority: number; band: number; count: number }[]>`
-    select p.owner_id, p.type, g.priority, g.band, g.count
-    from unnest(${pairs.map((j) => j.ownerId)}::text[], ${pairs.map((j) => j.type)}::text[]) as p(owner_id, type)
-    -- One lookup per owner through the owner's active-jobs index (a join was planned as a scan).
-    cross join lateral (
-      select j.priority, j.fair_band as band, count(*)::int as count from jobs j
-      where j.owner_id = p.owner_id and j.type = p.type and j.status = 'queued'
-      group by 1, 2
-    ) as g`;
-  for (const [key, group] of byOwnerType) {
-    const first = group[0] as NewJob;
-    const existing = rows.filter((r) => `${r.owner_id}\u0000${r.type}` === key);
+  const groups = [...byOwnerType.values()];
+  const bounds = await Promise.all(
+    groups.map((group) => readQueuedBounds(tx, (group[0] as NewJob).ownerId, (group[0] as NewJob).type)),
+  );
+  const placedSoFar = new Map<string, number>();
+  for (const [i, group] of groups.entries()) {
+    const { ownerId, type } = group[0] as NewJob;
+    const before = (activeBefore.get(ownerId) ?? 0) + (placedSoFar.get(ownerId) ?? 0);
     const { bands, demotions } = placeJobs(
-      existing,
+      bounds[i] ?? [],
       group.map((j) => j.priority),
+      before,
     );
-    for (const [i, job] of group.entries()) job.fairBand = bands[i] ?? 0;
-    for (const d of demotions) await demoteQueuedJobs(tx, first.ownerId, first.type, d);
+    for (const [k, job] of group.entries()) job.fairBand = bands[k] ?? 0;
+    for (const d of demotions) await demoteQueuedJobs(tx, ownerId, type, d);
+    placedSoFar.set(ownerId, (placedSoFar.get(ownerId) ?? 0) + group.length);
   }
 }
 

@@ -395,15 +395,22 @@ export async function failLostJob(
   return rows[0];
 }
 
+/** The cap slots granted per owner, and each owner's active jobs before them. */
+export interface CapSlots {
+  granted: Map<string, number>;
+  active: Map<string, number>;
+}
+
 /**
  * Takes up to `wanted[owner]` slots of each owner's active-job cap for this transaction (see
- * lockOwnersForSubmit). Returns the slots granted per owner; an unknown owner gets none.
+ * lockOwnersForSubmit). Returns the slots granted per owner (an unknown owner gets none) and the
+ * count they were granted against, which fair placement reuses.
  */
 export async function takeCapSlots(
   db: TxSql,
   wanted: Map<string, number>,
   maxActive: number,
-): Promise<Map<string, number>> {
+): Promise<CapSlots> {
   const ids = [...wanted.keys()];
   await lockOwnersForSubmit(db, ids);
   const active = await countActiveJobs(db, ids);
@@ -412,7 +419,7 @@ export async function takeCapSlots(
     const n = Math.max(0, Math.min(wanted.get(id) ?? 0, maxActive - count));
     if (n > 0) granted.set(id, n);
   }
-  return granted;
+  return { granted, active };
 }
 
 /** Inserts many queued jobs and their first events in one statement (slots already taken). */

@@ -78,10 +78,10 @@ export async function submitBatch(
       }
     }
     // The cap counts the whole batch: all of it fits, or nothing is written.
-    const granted = await takeCapSlots(tx, new Map([[ownerId, jobs.length]]), deps.maxActiveJobsPerOwner);
-    if ((granted.get(ownerId) ?? 0) < jobs.length)
+    const slots = await takeCapSlots(tx, new Map([[ownerId, jobs.length]]), deps.maxActiveJobsPerOwner);
+    if ((slots.granted.get(ownerId) ?? 0) < jobs.length)
       return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
-    const rows = await writeJobs(tx, deps.boss, jobs);
+    const rows = await writeJobs(tx, deps.boss, jobs, slots.active);
     if (idempotencyKey) {
       const ids = rows.map((r) => r.id);
       await saveIdempotencyRecord(tx, ownerId, idempotencyKey, requestHash, ids[0] ?? '', ids);

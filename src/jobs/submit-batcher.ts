@@ -72,7 +72,7 @@ export class SubmitBatcher {
     const outcomes = await this.#sql.begin(async (tx) => {
       const wanted = new Map<string, number>();
       for (const p of batch) wanted.set(p.job.ownerId, (wanted.get(p.job.ownerId) ?? 0) + 1);
-      const granted = await takeCapSlots(tx, wanted, this.#maxActive);
+      const { granted, active } = await takeCapSlots(tx, wanted, this.#maxActive);
       // Slots go to requests in arrival order; the rest of an owner's requests are capped.
       const accepted = batch.filter((p) => {
         const left = granted.get(p.job.ownerId) ?? 0;
@@ -84,6 +84,7 @@ export class SubmitBatcher {
         tx,
         this.#boss,
         accepted.map((p) => p.job),
+        active,
       );
       const byId = new Map(rows.map((r) => [r.id, r]));
       return batch.map((p): BatchOutcome => {
@@ -98,9 +99,9 @@ export class SubmitBatcher {
   async #writeOne(p: Pending): Promise<void> {
     try {
       const outcome = await this.#sql.begin(async (tx): Promise<BatchOutcome> => {
-        const granted = await takeCapSlots(tx, new Map([[p.job.ownerId, 1]]), this.#maxActive);
-        if (!granted.has(p.job.ownerId)) return { kind: 'capped' };
-        const [job] = await writeJobs(tx, this.#boss, [p.job]);
+        const slots = await takeCapSlots(tx, new Map([[p.job.ownerId, 1]]), this.#maxActive);
+        if (!slots.granted.has(p.job.ownerId)) return { kind: 'capped' };
+        const [job] = await writeJobs(tx, this.#boss, [p.job], slots.active);
         return job ? { kind: 'created', job } : { kind: 'capped' };
       });
       p.resolve(outcome);
@@ -115,9 +116,15 @@ export class SubmitBatcher {
  * first events in one statement, and pg-boss's entries in one insert per queue. Every submit path
  * (group commit, a keyed submit, a batch) ends here. Returns the rows in the order given.
  */
-export async function writeJobs(tx: TxSql, boss: PgBoss, jobs: NewJob[]): Promise<JobRow[]> {
+export async function writeJobs(
+  tx: TxSql,
+  boss: PgBoss,
+  jobs: NewJob[],
+  /** Each owner's active jobs before these, as takeCapSlots counted them. */
+  activeBefore: ReadonlyMap<string, number>,
+): Promise<JobRow[]> {
   if (jobs.length === 0) return [];
-  await placeInFairBands(tx, jobs);
+  await placeInFairBands(tx, jobs, activeBefore);
   const rows = await insertJobs(tx, jobs);
   const byQueue = new Map<string, NewJob[]>();
   for (const job of jobs) {

@@ -85,9 +85,9 @@ export async function submitJob(
         if (job) return { kind: 'replayed', job };
       }
     }
-    const granted = await takeCapSlots(tx, new Map([[ownerId, 1]]), deps.maxActiveJobsPerOwner);
-    if (!granted.has(ownerId)) return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
-    const [job] = await writeJobs(tx, deps.boss, [newJob]);
+    const slots = await takeCapSlots(tx, new Map([[ownerId, 1]]), deps.maxActiveJobsPerOwner);
+    if (!slots.granted.has(ownerId)) return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
+    const [job] = await writeJobs(tx, deps.boss, [newJob], slots.active);
     if (!job) throw new Error('a granted job was not written');
     if (idempotencyKey) await saveIdempotencyRecord(tx, ownerId, idempotencyKey, requestHash, job.id);
     return { kind: 'created', job };

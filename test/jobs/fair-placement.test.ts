@@ -10,20 +10,23 @@ interface Item {
   band: number;
 }
 
-const groupsOf = (items: Item[]): QueuedGroup[] => {
-  const groups = new Map<string, QueuedGroup>();
+/** What the database reads back (readQueuedBounds): per priority, its lowest and highest band. */
+const boundsOf = (items: Item[]): QueuedGroup[] => {
+  const bounds = new Map<number, { min: number; max: number }>();
   for (const { priority, band } of items) {
-    const key = `${priority}/${band}`;
-    const g = groups.get(key) ?? { priority, band, count: 0 };
-    g.count += 1;
-    groups.set(key, g);
+    const b = bounds.get(priority) ?? { min: band, max: band };
+    bounds.set(priority, { min: Math.min(b.min, band), max: Math.max(b.max, band) });
   }
-  return [...groups.values()];
+  return [...bounds].flatMap(([priority, b]) => [
+    { priority, band: b.min, count: 1 },
+    { priority, band: b.max, count: 1 },
+  ]);
 };
 
 /** Adds jobs as the database would: new bands, then the demotions applied to stored rows. */
-function submit(items: Item[], priorities: number[], nextSeq: () => number): void {
-  const { bands, demotions } = placeJobs(groupsOf(items), priorities);
+function submit(items: Item[], priorities: number[], nextSeq: () => number, running = 0): void {
+  // The band counts what the cap counts: queued and running jobs.
+  const { bands, demotions } = placeJobs(boundsOf(items), priorities, items.length + running);
   for (const d of demotions)
     for (const item of items)
       if (item.priority < d.belowPriority && item.band > d.toBand) item.band = d.toBand;
@@ -39,8 +42,8 @@ const byOwnerOrder = (a: Item, b: Item) => b.priority - a.priority || a.seq - b.
 describe('fair placement', () => {
   it('gives an owner with nothing queued band 0, and a flood bands falling on a log scale', () => {
     expect([0, 1, 2, 3, 4, 7, 8, 1000].map(bandForQueued)).toEqual([0, -1, -2, -2, -3, -3, -4, -10]);
-    expect(placeJobs([], [0, 0, 0, 0, 0, 0]).bands).toEqual([0, -1, -2, -2, -3, -3]);
-    expect(placeJobs([{ priority: 0, band: -12, count: 5000 }], [0]).bands).toEqual([-13]);
+    expect(placeJobs([], [0, 0, 0, 0, 0, 0], 0).bands).toEqual([0, -1, -2, -2, -3, -3]);
+    expect(placeJobs([{ priority: 0, band: -12, count: 1 }], [0], 5000).bands).toEqual([-13]);
   });
 
   it('puts a later higher-priority job ahead, demoting the lower-priority jobs above its band', () => {
@@ -66,7 +69,7 @@ describe('fair placement', () => {
           { length: size },
           () => [-100, -1, 0, 0, 0, 5, 100][Math.floor(random() * 7)] ?? 0,
         );
-        submit(items, priorities, () => seq++);
+        submit(items, priorities, () => seq++, Math.floor(random() * 4));
       } else if (items.length > 0) {
         items.sort(byQueueOrder).shift(); // a worker starts the first job in queue order
       }
