@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiKey } from '../src/identity/api-key-store.ts';
 import { collectFigures, type Measured } from './collect-figures.ts';
+import { type BatchSubmitFigures, batchSubmitFigures, measureBatchSubmit } from './scenarios/batch-submit.ts';
 import { measureCallbacks } from './scenarios/callback-deliveries.ts';
 import { measureEndToEndAtRate, measureEndToEndFlood, rawAtRate, rawFlood } from './scenarios/end-to-end.ts';
 import { measurePickup, measurePollingPickup } from './scenarios/pickup-latency.ts';
@@ -160,6 +161,7 @@ async function runPhase2(ctx: BenchContext, baselineUrl: string) {
 }
 
 const measured: Measured = {};
+let batchSubmit: BatchSubmitFigures | undefined;
 try {
   // Phase 1: one process with API and workers (ROLE=all), as `npm start` runs it.
   // The baseline server starts alongside (its own table, no migrations needed).
@@ -219,6 +221,10 @@ try {
     rawAtRate(ctx, settings.rate, settings.rateSeconds),
   );
   rss.state.sampling = false;
+  // One run per figure, after the heavier scenarios, so it never pushes them past the time budget.
+  batchSubmit = await step('batch submit vs pg-boss insert()', 4 * (L + 3), () =>
+    measureBatchSubmit({ ...ctx, runs: 1 }),
+  );
   measured.rssLoad = rss.state.peak || undefined;
   rss.stop();
   await all.child.stop();
@@ -241,6 +247,8 @@ try {
   clearTimeout(watchdog);
 }
 
-console.log(`\n${renderFigureTable(collectFigures(measured, settings))}\n`);
+console.log(
+  `\n${renderFigureTable([...collectFigures(measured, settings), ...batchSubmitFigures(batchSubmit)])}\n`,
+);
 if (skipped.length > 0) console.log(`Skipped for the time budget: ${skipped.join('; ')}.`);
 log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

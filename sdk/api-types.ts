@@ -8,6 +8,8 @@ export type Progress = Schemas['Progress'];
 export type Problem = Schemas['Problem'];
 export type JobList = Schemas['JobList'];
 export type SubmitJobRequest = Schemas['SubmitJobRequest'];
+export type SubmitBatchRequest = Schemas['SubmitBatchRequest'];
+export type JobBatch = Schemas['JobBatch'];
 export type CallbackEvent = Schemas['CallbackEvent'];
 export type ListJobsQuery = NonNullable<operations['listJobs']['parameters']['query']>;
 

@@ -3,12 +3,14 @@
 export type {
   CallbackEvent,
   Job,
+  JobBatch,
   JobList,
   JobResult,
   JobStatus,
   ListJobsQuery,
   Problem,
   Progress,
+  SubmitBatchRequest,
   SubmitJobRequest,
 } from './api-types.ts';
 export { readEventStream, type ServerSentEvent } from './event-stream.ts';

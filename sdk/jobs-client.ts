@@ -2,7 +2,15 @@
 // Reads the status monitor with redirect: 'manual' and fetches the 303's result itself, with the
 // Authorization header, because clients that follow redirects may drop it (or GET the result
 // with a generator's wrong expectations of a 3xx).
-import type { Job, JobList, JobResult, ListJobsQuery, Progress, SubmitJobRequest } from './api-types.ts';
+import type {
+  Job,
+  JobBatch,
+  JobList,
+  JobResult,
+  ListJobsQuery,
+  Progress,
+  SubmitJobRequest,
+} from './api-types.ts';
 import { JobFailedError, toJobsApiError } from './jobs-api-error.ts';
 import { waitForJob } from './wait-for-result.ts';
 
@@ -87,7 +95,10 @@ export function createJobsClient(options: JobsClientOptions) {
   }
 
   return {
-    /** POST /v1/jobs: the queued job (202). A replayed Idempotency-Key answers the same job. */
+    /**
+     * POST /v1/jobs: the queued job (202). A replayed Idempotency-Key answers the same job.
+     * `run_at` (RFC 3339) schedules it; `priority` (-100..100) orders the owner's own jobs.
+     */
     async submit(request: SubmitJobRequest, opts: SubmitOptions = {}): Promise<Job> {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
@@ -98,6 +109,23 @@ export function createJobsClient(options: JobsClientOptions) {
         signal: opts.signal ?? null,
       });
       return expectJson<Job>(response, [202]);
+    },
+
+    /**
+     * POST /v1/jobs/batch: the queued jobs (202), in request order, all created or none (a
+     * JobsApiError: 422 with pointers /jobs/{index}/..., or 429 over the cap). Each request may
+     * carry run_at and priority like submit(). A replayed Idempotency-Key answers the same jobs.
+     */
+    async submitBatch(requests: SubmitJobRequest[], opts: SubmitOptions = {}): Promise<Job[]> {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
+      const response = await call('/v1/jobs/batch', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ jobs: requests }),
+        signal: opts.signal ?? null,
+      });
+      return (await expectJson<JobBatch>(response, [202])).data;
     },
 
     /** GET /v1/jobs/{id}: the job in any status (the 303 of a succeeded job is not followed). */

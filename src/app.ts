@@ -22,6 +22,7 @@ import { registerListDeliveries } from './routes/jobs/list-deliveries.ts';
 import { registerListJobs } from './routes/jobs/list-jobs.ts';
 import { registerRedeliverCallback } from './routes/jobs/redeliver-callback.ts';
 import { registerStreamJobEvents } from './routes/jobs/stream-job-events.ts';
+import { registerSubmitBatch } from './routes/jobs/submit-batch.ts';
 import { registerSubmitJob } from './routes/jobs/submit-job.ts';
 import { invalidIdempotencyKey } from './routes/jobs/submit-problem.ts';
 import { registerListJobTypes } from './routes/list-job-types.ts';
@@ -79,15 +80,17 @@ export function createApp(deps: AppDeps) {
   );
   app.use('/v1/*', requireApiKey(deps.apiKeys));
   // The Idempotency-Key header is checked before the body, so a bad key is a 400 whatever the body.
-  app.post(
-    '/v1/jobs',
-    async function checkIdempotencyKeyHeader(c, next) {
-      const badKey = invalidIdempotencyKey(c.req.header('idempotency-key'));
-      if (badKey) throw badKey;
-      await next();
-    },
-    jsonBody(deps.config.MAX_BODY_BYTES),
-  );
+  for (const path of ['/v1/jobs', '/v1/jobs/batch']) {
+    app.post(
+      path,
+      async function checkIdempotencyKeyHeader(c, next) {
+        const badKey = invalidIdempotencyKey(c.req.header('idempotency-key'));
+        if (badKey) throw badKey;
+        await next();
+      },
+      jsonBody(deps.config.MAX_BODY_BYTES),
+    );
+  }
 
   const adminToken = deps.config.ADMIN_TOKEN;
   if (adminToken) {
@@ -96,6 +99,7 @@ export function createApp(deps: AppDeps) {
   }
 
   registerSubmitJob(app, deps);
+  registerSubmitBatch(app, deps);
   registerGetJob(app, deps);
   registerGetJobResult(app, deps);
   registerCancelJob(app, deps);

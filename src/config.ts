@@ -24,6 +24,8 @@ const ConfigSchema = z.object({
     .min(1024)
     .default(1024 * 1024),
   MAX_ACTIVE_JOBS_PER_OWNER: z.coerce.number().int().min(1).default(1000),
+  // Items per POST /v1/jobs/batch; MAX_BODY_BYTES still bounds the request.
+  MAX_BATCH_JOBS: z.coerce.number().int().min(1).max(100_000).default(1000),
   RESULT_TTL_SECONDS: seconds(7 * 24 * 3600),
   JOB_TTL_SECONDS: seconds(30 * 24 * 3600),
   IDEMPOTENCY_TTL_SECONDS: z.coerce

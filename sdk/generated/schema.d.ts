@@ -25,6 +25,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit many jobs at once
+         * @description Each item is a `POST /v1/jobs` body. All or nothing: every job is created in one transaction, or none is (an invalid item answers 422 with pointers `/jobs/{index}/...`; a batch over the active-jobs cap answers 429). `Idempotency-Key` covers the whole batch. `Prefer: wait` is ignored.
+         */
+        post: operations["submitBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{id}": {
         parameters: {
             query?: never;
@@ -388,6 +408,12 @@ export interface components {
             started_at: string | null;
             /** Format: date-time */
             finished_at: string | null;
+            /**
+             * Format: date-time
+             * @description Not started before this time, as submitted; null when omitted.
+             */
+            run_at: string | null;
+            priority: number;
             error: components["schemas"]["JobError"];
             callback: components["schemas"]["Callback"];
             links: {
@@ -440,6 +466,14 @@ export interface components {
         /** @description Up to 20 string values of at most 500 characters (keys up to 40), returned as given. */
         Metadata: {
             [key: string]: string;
+        };
+        JobBatch: {
+            /** @description The jobs, in request order. */
+            data: components["schemas"]["Job"][];
+        };
+        SubmitBatchRequest: {
+            /** @description 1 to MAX_BATCH_JOBS (default 1000) submit bodies, created all or nothing. */
+            jobs: components["schemas"]["SubmitJobRequest"][];
         };
         /** @description The output, per job type. */
         JobOutput: unknown;
@@ -541,6 +575,16 @@ export interface components {
              */
             callback_url?: string;
             metadata?: components["schemas"]["Metadata"];
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset: not started before it. Omitted, null or past: due now. At most 365 days ahead.
+             */
+            run_at?: string | null;
+            /**
+             * @description -100 to 100, default 0: among this owner's due jobs of the type, higher starts first; it never takes more than the owner's fair share.
+             * @example 0
+             */
+            priority?: number;
         };
         /** @description Submit a report.jobs_csv job. */
         SubmitReportJobsCsvJob: {
@@ -564,6 +608,16 @@ export interface components {
              */
             callback_url?: string;
             metadata?: components["schemas"]["Metadata"];
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset: not started before it. Omitted, null or past: due now. At most 365 days ahead.
+             */
+            run_at?: string | null;
+            /**
+             * @description -100 to 100, default 0: among this owner's due jobs of the type, higher starts first; it never takes more than the owner's fair share.
+             * @example 0
+             */
+            priority?: number;
         };
     };
     responses: never;
@@ -756,6 +810,115 @@ export interface operations {
                 };
             };
             /** @description MAX_ACTIVE_JOBS_PER_OWNER jobs are already queued or running. */
+            429: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable for the moment (an outage or restart); try again. */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submitBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters, scoped to your API key's owner, kept 24 h. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmitBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted: every job is queued. */
+            202: {
+                headers: {
+                    /** @description `true` when this answers a replayed Idempotency-Key (nothing new was created). */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobBatch"];
+                };
+            };
+            /** @description Malformed JSON, nesting deeper than 64, or a bad Idempotency-Key header. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge: Bearer realm="async-jobs". */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still being processed. */
+            409: {
+                headers: {
+                    /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No items, more than MAX_BATCH_JOBS, an invalid item (pointers /jobs/{index}/...), or an Idempotency-Key reused with another body. Nothing was created. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The batch would exceed MAX_ACTIVE_JOBS_PER_OWNER. Nothing was created. */
             429: {
                 headers: {
                     /** @description Whole seconds to wait before asking again (RFC 9110 §10.2.3). */

@@ -65,12 +65,25 @@ export const jobs = pgTable(
     startedAt: timestamptz('started_at'),
     finishedAt: timestamptz('finished_at'),
     resultPurgedAt: timestamptz('result_purged_at'),
+    // Scheduling (CONTRACT "Scheduling"): run_at as the client gave it (null when omitted), the
+    // client's priority, and the fair-share band the job was placed in (jobs/fair-placement.ts).
+    runAt: timestamptz('run_at'),
+    priority: integer('priority').notNull().default(0),
+    fairBand: integer('fair_band').notNull().default(0),
   },
   (t) => [
     index('jobs_owner_seq_idx').on(t.ownerId, t.seq.desc()),
     index('jobs_finished_at_idx').on(t.finishedAt),
     // The per-owner cap counts these (job-store.ts countActiveJobs).
     index('jobs_owner_active_idx').on(t.ownerId).where(sql`${t.status} in ('queued', 'running')`),
+    // Fair placement reads the (priority, band) bounds of an owner's queued jobs of a type with a
+    // few probes of this index (fair-placement.ts readQueuedBounds).
+    index('jobs_owner_queued_idx')
+      .on(t.ownerId, t.type, t.priority, t.fairBand)
+      .where(sql`${t.status} = 'queued'`),
+    // The due-job waker looks for queued jobs whose run_at has just passed.
+    index('jobs_scheduled_idx').on(t.runAt).where(sql`${t.status} = 'queued' and ${t.runAt} is not null`),
+    check('jobs_priority_check', sql`${t.priority} between -100 and 100`),
     check('jobs_status_check', sql`${t.status} in ('queued','running','succeeded','failed','canceled')`),
   ],
 );
@@ -84,6 +97,8 @@ export const idempotencyKeys = pgTable(
     key: text('key').notNull(),
     requestHash: text('request_hash').notNull(),
     jobId: text('job_id').notNull(),
+    // A batch submit's jobs in request order (job_id is then the first of them).
+    jobIds: text('job_ids').array(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.ownerId, t.key] }), index('idempotency_created_at_idx').on(t.createdAt)],

@@ -32,9 +32,9 @@ export async function findIdempotencyRecord(
   ownerId: string,
   key: string,
   ttlSeconds: number,
-): Promise<{ request_hash: string; job_id: string } | undefined> {
-  const rows = await tx<{ request_hash: string; job_id: string }[]>`
-    select request_hash, job_id from idempotency_keys
+): Promise<{ request_hash: string; job_id: string; job_ids: string[] | null } | undefined> {
+  const rows = await tx<{ request_hash: string; job_id: string; job_ids: string[] | null }[]>`
+    select request_hash, job_id, job_ids from idempotency_keys
     where owner_id = ${ownerId} and key = ${key} and created_at > now() - make_interval(secs => ${ttlSeconds})`;
   return rows[0];
 }
@@ -45,9 +45,13 @@ export async function saveIdempotencyRecord(
   key: string,
   requestHash: string,
   jobId: string,
+  /** A batch's jobs in request order (jobId is the first of them). */
+  jobIds: string[] | null = null,
 ): Promise<void> {
   // An expired record under the same key is replaced.
   await tx`
-    insert into idempotency_keys (owner_id, key, request_hash, job_id) values (${ownerId}, ${key}, ${requestHash}, ${jobId})
-    on conflict (owner_id, key) do update set request_hash = excluded.request_hash, job_id = excluded.job_id, created_at = now()`;
+    insert into idempotency_keys (owner_id, key, request_hash, job_id, job_ids)
+    values (${ownerId}, ${key}, ${requestHash}, ${jobId}, ${jobIds}::text[])
+    on conflict (owner_id, key) do update set request_hash = excluded.request_hash, job_id = excluded.job_id,
+      job_ids = excluded.job_ids, created_at = now()`;
 }

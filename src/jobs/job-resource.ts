@@ -16,6 +16,8 @@ export interface JobResource {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  run_at: string | null;
+  priority: number;
   error: JobError | null;
   callback: { url: string; status: CallbackStatus } | null;
   links: { self: string; result?: string; events: string; cancel: string };
@@ -47,6 +49,8 @@ export function toJobResource(row: JobRow, baseUrl = ''): JobResource {
     created_at: iso(row.created_at) ?? '',
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
+    run_at: iso(row.run_at),
+    priority: row.priority ?? 0,
     error: row.error as JobError | null,
     callback: row.callback_url
       ? { url: row.callback_url, status: (row.callback_status ?? 'pending') as CallbackStatus }

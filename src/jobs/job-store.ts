@@ -26,6 +26,8 @@ export interface JobRow {
   started_at: Date | string | null;
   finished_at: Date | string | null;
   result_purged_at: Date | string | null;
+  run_at: Date | string | null;
+  priority: number;
 }
 
 export interface JobWithInput extends JobRow {
@@ -65,6 +67,8 @@ const STATUS_COLUMNS = [
   'started_at',
   'finished_at',
   'result_purged_at',
+  'run_at',
+  'priority',
 ] as const;
 
 export interface NewJob {
@@ -75,6 +79,12 @@ export interface NewJob {
   metadata: Record<string, string>;
   callbackUrl: string | null;
   maxAttempts: number;
+  /** RFC 3339 as the client gave it, or null: not started before it. */
+  runAt: string | null;
+  /** -100..100: orders the owner's own jobs of a type. */
+  priority: number;
+  /** The fair-share band (fair-placement.ts); 0 until placed. */
+  fairBand: number;
 }
 
 /**
@@ -96,18 +106,6 @@ async function countActiveJobs(db: Db, ownerIds: string[]): Promise<Map<string, 
                   where j.owner_id = o.id and j.status in ('queued', 'running')) as active
     from owners o where o.id = any(${ownerIds})`;
   return new Map(rows.map((r) => [r.id, r.active]));
-}
-
-/**
- * Inserts a queued job and its first event when the owner is under its cap (undefined when
- * full). Call inside a transaction: the cap lock lasts until it commits.
- */
-export async function insertJob(db: TxSql, job: NewJob, maxActive: number): Promise<JobRow | undefined> {
-  await lockOwnersForSubmit(db, [job.ownerId]);
-  const active = (await countActiveJobs(db, [job.ownerId])).get(job.ownerId);
-  if (active === undefined || active >= maxActive) return undefined;
-  const [row] = await insertJobs(db, [job]);
-  return row;
 }
 
 // Job ids are UUIDs. Anything else cannot name a job, and (with a NUL, say) could not even be sent
@@ -139,6 +137,22 @@ export async function findOwnedJob(
     select ${db(STATUS_COLUMNS as unknown as string[])} from jobs
     where id = ${id} and owner_id = ${ownerId} and ${liveJob(db, jobTtlSeconds)}`;
   return rows[0];
+}
+
+/** The owner's live jobs among `ids`, in the order of `ids` (missing ones left out). */
+export async function findOwnedJobs(
+  db: Db,
+  ownerId: string,
+  ids: readonly string[],
+  jobTtlSeconds: number,
+): Promise<JobRow[]> {
+  const wellFormed = ids.filter(isWellFormedJobId);
+  if (wellFormed.length === 0) return [];
+  const rows = await db<JobRow[]>`
+    select ${db(STATUS_COLUMNS as unknown as string[])} from jobs
+    where id = any(${wellFormed}) and owner_id = ${ownerId} and ${liveJob(db, jobTtlSeconds)}`;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return wellFormed.flatMap((id) => byId.get(id) ?? []);
 }
 
 export async function findOwnedJobResult(
@@ -381,15 +395,22 @@ export async function failLostJob(
   return rows[0];
 }
 
+/** The cap slots granted per owner, and each owner's active jobs before them. */
+export interface CapSlots {
+  granted: Map<string, number>;
+  active: Map<string, number>;
+}
+
 /**
  * Takes up to `wanted[owner]` slots of each owner's active-job cap for this transaction (see
- * lockOwnersForSubmit). Returns the slots granted per owner; an unknown owner gets none.
+ * lockOwnersForSubmit). Returns the slots granted per owner (an unknown owner gets none) and the
+ * count they were granted against, which fair placement reuses.
  */
 export async function takeCapSlots(
   db: TxSql,
   wanted: Map<string, number>,
   maxActive: number,
-): Promise<Map<string, number>> {
+): Promise<CapSlots> {
   const ids = [...wanted.keys()];
   await lockOwnersForSubmit(db, ids);
   const active = await countActiveJobs(db, ids);
@@ -398,7 +419,7 @@ export async function takeCapSlots(
     const n = Math.max(0, Math.min(wanted.get(id) ?? 0, maxActive - count));
     if (n > 0) granted.set(id, n);
   }
-  return granted;
+  return { granted, active };
 }
 
 /** Inserts many queued jobs and their first events in one statement (slots already taken). */
@@ -409,13 +430,16 @@ export async function insertJobs(db: Db, jobs: NewJob[]): Promise<JobRow[]> {
       select * from unnest(
         ${jobs.map((j) => j.id)}::text[], ${jobs.map((j) => j.ownerId)}::text[], ${jobs.map((j) => j.type)}::text[],
         ${jobs.map((j) => JSON.stringify(j.input))}::text[], ${jobs.map((j) => JSON.stringify(j.metadata))}::text[],
-        ${jobs.map((j) => j.callbackUrl)}::text[], ${jobs.map((j) => j.maxAttempts)}::int[]
-      ) as t(id, owner_id, type, input, metadata, callback_url, max_attempts)
+        ${jobs.map((j) => j.callbackUrl)}::text[], ${jobs.map((j) => j.maxAttempts)}::int[],
+        ${jobs.map((j) => j.runAt)}::timestamptz[], ${jobs.map((j) => j.priority)}::int[],
+        ${jobs.map((j) => j.fairBand)}::int[]
+      ) with ordinality as t(id, owner_id, type, input, metadata, callback_url, max_attempts, run_at, priority, fair_band, n)
     ), j as (
-      insert into jobs (id, owner_id, type, input, metadata, callback_url, callback_status, max_attempts, event_seq)
+      insert into jobs (id, owner_id, type, input, metadata, callback_url, callback_status, max_attempts, event_seq,
+                        run_at, priority, fair_band)
       select id, owner_id, type, input::jsonb, metadata::jsonb, callback_url,
-             case when callback_url is null then null else 'pending' end, max_attempts, 1
-      from input
+             case when callback_url is null then null else 'pending' end, max_attempts, 1, run_at, priority, fair_band
+      from input order by n
       returning *
     ), e as (
       insert into job_events (job_id, seq, kind, payload)

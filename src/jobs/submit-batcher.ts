@@ -5,10 +5,11 @@
 // exact (owner rows locked in the batch). If a batch fails, its requests are written one by one,
 // so a failing row never fails its neighbours.
 import type { PgBoss } from 'pg-boss';
-import type { Sql } from '../db/client.ts';
+import type { Sql, TxSql } from '../db/client.ts';
 import { queueNameOf } from '../job-types/registry.ts';
 import { bossDbOf } from '../worker/pg-boss-adapter.ts';
-import { insertJob, insertJobs, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
+import { placeInFairBands, queueEntryOf } from './fair-placement.ts';
+import { insertJobs, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
 
 const MAX_BATCH = 500;
 const LINGER_BELOW = 8;
@@ -71,7 +72,7 @@ export class SubmitBatcher {
     const outcomes = await this.#sql.begin(async (tx) => {
       const wanted = new Map<string, number>();
       for (const p of batch) wanted.set(p.job.ownerId, (wanted.get(p.job.ownerId) ?? 0) + 1);
-      const granted = await takeCapSlots(tx, wanted, this.#maxActive);
+      const { granted, active } = await takeCapSlots(tx, wanted, this.#maxActive);
       // Slots go to requests in arrival order; the rest of an owner's requests are capped.
       const accepted = batch.filter((p) => {
         const left = granted.get(p.job.ownerId) ?? 0;
@@ -79,22 +80,12 @@ export class SubmitBatcher {
         granted.set(p.job.ownerId, left - 1);
         return true;
       });
-      const rows = await insertJobs(
+      const rows = await writeJobs(
         tx,
+        this.#boss,
         accepted.map((p) => p.job),
+        active,
       );
-      const byQueue = new Map<string, string[]>();
-      for (const p of accepted) {
-        const queue = queueNameOf(p.job.type);
-        byQueue.set(queue, [...(byQueue.get(queue) ?? []), p.job.id]);
-      }
-      for (const [queue, ids] of byQueue) {
-        await this.#boss.insert(
-          queue,
-          ids.map((id) => ({ id, data: { job_id: id } })),
-          { db: bossDbOf(tx) },
-        );
-      }
       const byId = new Map(rows.map((r) => [r.id, r]));
       return batch.map((p): BatchOutcome => {
         const job = byId.get(p.job.id);
@@ -108,18 +99,48 @@ export class SubmitBatcher {
   async #writeOne(p: Pending): Promise<void> {
     try {
       const outcome = await this.#sql.begin(async (tx): Promise<BatchOutcome> => {
-        const job = await insertJob(tx, p.job, this.#maxActive);
-        if (!job) return { kind: 'capped' };
-        await this.#boss.send(
-          queueNameOf(p.job.type),
-          { job_id: p.job.id },
-          { id: p.job.id, db: bossDbOf(tx) },
-        );
-        return { kind: 'created', job };
+        const slots = await takeCapSlots(tx, new Map([[p.job.ownerId, 1]]), this.#maxActive);
+        if (!slots.granted.has(p.job.ownerId)) return { kind: 'capped' };
+        const [job] = await writeJobs(tx, this.#boss, [p.job], slots.active);
+        return job ? { kind: 'created', job } : { kind: 'capped' };
       });
       p.resolve(outcome);
     } catch (error) {
       p.reject(error);
     }
   }
+}
+
+/**
+ * Writes jobs whose cap slots are already taken, inside `tx`: their fair-share bands, the rows and
+ * first events in one statement, and pg-boss's entries in one insert per queue. Every submit path
+ * (group commit, a keyed submit, a batch) ends here. Returns the rows in the order given.
+ */
+export async function writeJobs(
+  tx: TxSql,
+  boss: PgBoss,
+  jobs: NewJob[],
+  /** Each owner's active jobs before these, as takeCapSlots counted them. */
+  activeBefore: ReadonlyMap<string, number>,
+): Promise<JobRow[]> {
+  if (jobs.length === 0) return [];
+  await placeInFairBands(tx, jobs, activeBefore);
+  const rows = await insertJobs(tx, jobs);
+  const byQueue = new Map<string, NewJob[]>();
+  for (const job of jobs) {
+    const queue = queueNameOf(job.type);
+    const queued = byQueue.get(queue);
+    if (queued) queued.push(job);
+    else byQueue.set(queue, [job]);
+  }
+  for (const [queue, queued] of byQueue) {
+    const now = Date.now();
+    await boss.insert(
+      queue,
+      queued.map((job, position) => queueEntryOf(job, position, now)),
+      { db: bossDbOf(tx) },
+    );
+  }
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return jobs.flatMap((job) => byId.get(job.id) ?? []);
 }

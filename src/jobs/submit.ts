@@ -6,23 +6,32 @@ import type { Sql } from '../db/client.ts';
 import type { FieldError } from '../http/problem.ts';
 import { toFieldErrors } from '../http/problem.ts';
 import type { JobTypeRegistry } from '../job-types/registry.ts';
-import { queueNameOf } from '../job-types/registry.ts';
-import { bossDbOf } from '../worker/pg-boss-adapter.ts';
 import {
   findIdempotencyRecord,
   hashRequestBody,
   saveIdempotencyRecord,
   tryLockIdempotencyKey,
 } from './idempotency.ts';
-import { findOwnedJob, insertJob, type JobRow, type NewJob } from './job-store.ts';
-import type { SubmitBatcher } from './submit-batcher.ts';
+import { findOwnedJob, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
+import { type SubmitBatcher, writeJobs } from './submit-batcher.ts';
 
 export interface SubmitRequest {
   type: string;
   input?: unknown;
   callback_url?: string | undefined;
   metadata?: Record<string, string> | undefined;
+  /** RFC 3339 with an offset, already checked to be at most 365 days ahead; null or past: due now. */
+  run_at?: string | null | undefined;
+  /** -100..100, already checked. */
+  priority?: number | undefined;
 }
+
+/** A submit body checked against its job type: the job to write, or why it is refused. */
+export type PreparedJob =
+  | { kind: 'ready'; job: NewJob }
+  | { kind: 'unknown-type'; type: string }
+  | { kind: 'invalid-input'; errors: FieldError[] }
+  | { kind: 'callback-refused'; reason: string };
 
 export type SubmitOutcome =
   | { kind: 'created'; job: JobRow }
@@ -55,25 +64,10 @@ export async function submitJob(
   /** The body as the client sent it (parsed), which the Idempotency-Key is bound to. */
   requestBody: unknown = request,
 ): Promise<SubmitOutcome> {
-  const jobType = deps.registry.get(request.type);
-  if (!jobType) return { kind: 'unknown-type', type: request.type };
-  const parsed = jobType.input.safeParse(request.input ?? {});
-  if (!parsed.success) return { kind: 'invalid-input', errors: toFieldErrors(parsed.error.issues, '/input') };
-  if (request.callback_url) {
-    const reason = await deps.checkCallbackUrl(request.callback_url);
-    if (reason) return { kind: 'callback-refused', reason };
-  }
-
+  const prepared = await prepareJob(deps, ownerId, request);
+  if (prepared.kind !== 'ready') return prepared;
+  const newJob = prepared.job;
   const requestHash = idempotencyKey ? hashRequestBody(requestBody) : '';
-  const newJob: NewJob = {
-    id: randomUUID(),
-    ownerId,
-    type: jobType.type,
-    input: parsed.data,
-    metadata: request.metadata ?? {},
-    callbackUrl: request.callback_url ?? null,
-    maxAttempts: 1 + (jobType.retry?.limit ?? 0),
-  };
   if (!idempotencyKey && deps.batcher) {
     // The common case goes through group commit; keyed requests keep the one-transaction path,
     // whose advisory lock gives the exact 409-while-in-progress semantics.
@@ -91,11 +85,42 @@ export async function submitJob(
         if (job) return { kind: 'replayed', job };
       }
     }
-    const { id } = newJob;
-    const job = await insertJob(tx, newJob, deps.maxActiveJobsPerOwner);
-    if (!job) return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
-    if (idempotencyKey) await saveIdempotencyRecord(tx, ownerId, idempotencyKey, requestHash, id);
-    await deps.boss.send(queueNameOf(jobType.type), { job_id: id }, { id, db: bossDbOf(tx) });
+    const slots = await takeCapSlots(tx, new Map([[ownerId, 1]]), deps.maxActiveJobsPerOwner);
+    if (!slots.granted.has(ownerId)) return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
+    const [job] = await writeJobs(tx, deps.boss, [newJob], slots.active);
+    if (!job) throw new Error('a granted job was not written');
+    if (idempotencyKey) await saveIdempotencyRecord(tx, ownerId, idempotencyKey, requestHash, job.id);
     return { kind: 'created', job };
   });
+}
+
+/** Checks one submit body against its job type (and its callback URL) without writing anything. */
+export async function prepareJob(
+  deps: Pick<SubmitDeps, 'registry' | 'checkCallbackUrl'>,
+  ownerId: string,
+  request: SubmitRequest,
+): Promise<PreparedJob> {
+  const jobType = deps.registry.get(request.type);
+  if (!jobType) return { kind: 'unknown-type', type: request.type };
+  const parsed = jobType.input.safeParse(request.input ?? {});
+  if (!parsed.success) return { kind: 'invalid-input', errors: toFieldErrors(parsed.error.issues, '/input') };
+  if (request.callback_url) {
+    const reason = await deps.checkCallbackUrl(request.callback_url);
+    if (reason) return { kind: 'callback-refused', reason };
+  }
+  return {
+    kind: 'ready',
+    job: {
+      id: randomUUID(),
+      ownerId,
+      type: jobType.type,
+      input: parsed.data,
+      metadata: request.metadata ?? {},
+      callbackUrl: request.callback_url ?? null,
+      maxAttempts: 1 + (jobType.retry?.limit ?? 0),
+      runAt: request.run_at ?? null,
+      priority: request.priority ?? 0,
+      fairBand: 0,
+    },
+  };
 }

@@ -9,6 +9,7 @@ import { findCancelRequested } from '../jobs/job-store.ts';
 import type { TerminalHook } from '../jobs/terminal-hooks.ts';
 import type { Logger } from '../observability/logger.ts';
 import { AttemptFinisher } from './attempt-finisher.ts';
+import { startDueJobWaker } from './due-job-waker.ts';
 import { fetchAgainWhenDone, startQueueWaker } from './queue-waker.ts';
 import { runAttempt } from './run-attempt.ts';
 
@@ -78,12 +79,16 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     ...(deps.alsoWake ?? []),
   ]);
   const waker = await startQueueWaker(deps.sql, deps.boss, queues);
+  const dueWaker = await startDueJobWaker(deps.sql, deps.boss, queues, (error) =>
+    deps.log.warn('due-job check failed', { error: String(error) }),
+  );
   return {
     runningCount: () => running.size,
     async stop() {
       clearInterval(poll);
       stopListening();
       await waker.stop();
+      dueWaker.stop();
       for (const type of deps.registry.values())
         await deps.boss.offWork(queueNameOf(type.type), { wait: false });
     },

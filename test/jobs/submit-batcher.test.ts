@@ -21,6 +21,9 @@ const newJob = (ownerId: string): NewJob => ({
   metadata: {},
   callbackUrl: null,
   maxAttempts: 1,
+  runAt: null,
+  priority: 0,
+  fairBand: 0,
 });
 
 describe('SubmitBatcher (group commit)', () => {

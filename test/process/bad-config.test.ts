@@ -16,6 +16,7 @@ describe('a bad configuration value', () => {
     ['MAX_BODY_BYTES', '-1'],
     ['CALLBACK_RETRY_SCHEDULE', 'a,b'],
     ['DATABASE_URL', 'not a url'],
+    ['MAX_BATCH_JOBS', '0'],
   ])('stops the process at start with one line naming %s', async (name, value) => {
     const run = await runNode('src/main.ts', [], {
       DATABASE_URL: UNREACHABLE_DATABASE,

@@ -43,6 +43,28 @@ describe('the SDK against a live service', () => {
     expect((await client.result(job.id)).value).toEqual(result.value);
   });
 
+  it('submits a batch in request order, with run_at and priority, and reads a 422 as a JobsApiError', async () => {
+    const client = await newClient();
+    const runAt = new Date(Date.now() + 3_600_000).toISOString();
+    const jobs = await client.submitBatch(
+      [
+        { type: 'demo.sleep', input: { duration_ms: 0, steps: 1 }, priority: 7 },
+        { type: 'demo.sleep', input: { duration_ms: 0, steps: 1 }, run_at: runAt },
+      ],
+      { idempotencyKey: 'sdk-batch' },
+    );
+    expect(jobs.map((j) => [j.priority, j.run_at])).toEqual([
+      [7, null],
+      [0, runAt],
+    ]);
+    await client.cancel(jobs[1]?.id ?? '');
+    const refused = await client
+      .submitBatch([{ type: 'demo.sleep', input: { duration_ms: -1 } }])
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(JobsApiError);
+    expect((refused as JobsApiError).problem.errors?.[0]?.pointer).toBe('/jobs/0/input/duration_ms');
+  });
+
   it('reads the 303 without following it and fetches the result with the Authorization header', async () => {
     const calls: { url: string; redirect: RequestInit['redirect']; auth: string | null }[] = [];
     const recording: typeof fetch = (input, init) => {

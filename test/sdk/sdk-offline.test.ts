@@ -22,6 +22,8 @@ const job = (status: string) => ({
   created_at: '2025-01-01T00:00:00Z',
   started_at: null,
   finished_at: null,
+  run_at: null,
+  priority: 0,
   error: null,
   callback: null,
   links: { self: '/v1/jobs/j1', events: '/v1/jobs/j1/events', cancel: '/v1/jobs/j1/cancel' },

@@ -3,17 +3,17 @@
 // the client GETs the result), 200 with `error` once failed or canceled; ETag on all of them.
 import type { Context } from 'hono';
 import { etagOf, matchesIfNoneMatch } from '../../http/etag.ts';
-import { retryAfterSeconds } from '../../http/retry-after.ts';
 import { toJobResource } from '../../jobs/job-resource.ts';
 import { isTerminal } from '../../jobs/job-status.ts';
 import type { JobRow } from '../../jobs/job-store.ts';
+import { jobRetryAfterSeconds } from './job-retry-after.ts';
 
 export function answerWithJob(c: Context, row: JobRow, extraHeaders: Record<string, string> = {}): Response {
   const resource = toJobResource(row);
   const body = JSON.stringify(resource);
   const etag = etagOf(body);
   const headers: Record<string, string> = { ETag: etag, ...extraHeaders };
-  if (!isTerminal(row.status)) headers['Retry-After'] = String(retryAfterSeconds(row.created_at));
+  if (!isTerminal(row.status)) headers['Retry-After'] = String(jobRetryAfterSeconds(row));
   if (row.status === 'succeeded' && resource.links.result) headers.Location = resource.links.result;
   // RFC 9110 §13.1.2: If-None-Match yields 304 only for GET/HEAD (a POST with Prefer: wait never does).
   const conditional = c.req.method === 'GET' || c.req.method === 'HEAD';

@@ -32,6 +32,27 @@ export const MetadataSchema = z
     description: 'Up to 20 string values of at most 500 characters (keys up to 40), returned as given.',
   });
 
+/** CONTRACT "Scheduling": how far ahead a job may be scheduled. */
+export const MAX_RUN_AT_AHEAD_DAYS = 365;
+
+export const RunAtSchema = z.iso
+  .datetime({ offset: true })
+  // Not a time is the format check's error alone (NaN is not "too far").
+  .refine((v) => !(Date.parse(v) > Date.now() + MAX_RUN_AT_AHEAD_DAYS * 86_400_000), {
+    message: `must be at most ${MAX_RUN_AT_AHEAD_DAYS} days ahead`,
+  })
+  .nullable()
+  .optional()
+  .openapi({
+    description: `RFC 3339 with an offset: not started before it. Omitted, null or past: due now. At most ${MAX_RUN_AT_AHEAD_DAYS} days ahead.`,
+  });
+
+export const PrioritySchema = z.number().int().min(-100).max(100).optional().openapi({
+  example: 0,
+  description:
+    "-100 to 100, default 0: among this owner's due jobs of the type, higher starts first; it never takes more than the owner's fair share.",
+});
+
 export const CallbackSchema = z
   .object({ url: z.string(), status: z.enum(['pending', 'delivered', 'retrying', 'failed']) })
   .openapi('Callback');
@@ -47,6 +68,11 @@ export const JobSchema = z
     created_at: z.string().openapi({ format: 'date-time' }),
     started_at: z.string().nullable().openapi({ format: 'date-time' }),
     finished_at: z.string().nullable().openapi({ format: 'date-time' }),
+    run_at: z.string().nullable().openapi({
+      format: 'date-time',
+      description: 'Not started before this time, as submitted; null when omitted.',
+    }),
+    priority: z.number().int().min(-100).max(100),
     error: JobErrorSchema.nullable(),
     callback: CallbackSchema.nullable(),
     links: z.object({
@@ -71,8 +97,23 @@ export const SubmitJobRequestSchema = z
       .optional()
       .openapi({ format: 'uri', example: 'https://example.com/hooks/jobs' }),
     metadata: MetadataSchema.optional(),
+    run_at: RunAtSchema,
+    priority: PrioritySchema,
   })
   .openapi('SubmitJobRequest');
+
+export const SubmitBatchRequestSchema = z
+  .object({
+    jobs: z
+      .array(SubmitJobRequestSchema)
+      .min(1)
+      .openapi({ description: '1 to MAX_BATCH_JOBS (default 1000) submit bodies, created all or nothing.' }),
+  })
+  .openapi('SubmitBatchRequest');
+
+export const JobBatchSchema = z
+  .object({ data: z.array(JobSchema).openapi({ description: 'The jobs, in request order.' }) })
+  .openapi('JobBatch');
 
 export const JobIdParamsSchema = z.object({
   id: z.string().openapi({ param: { name: 'id', in: 'path' }, description: 'The job id.' }),

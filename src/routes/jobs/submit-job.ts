@@ -3,7 +3,6 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../../app-deps.ts';
 import type { AppEnv } from '../../http/app-env.ts';
 import { parsePreferWait } from '../../http/prefer-wait.ts';
-import { retryAfterSeconds } from '../../http/retry-after.ts';
 import { jobPath, toJobResource } from '../../jobs/job-resource.ts';
 import { isTerminal } from '../../jobs/job-status.ts';
 import { findOwnedJob, type JobRow } from '../../jobs/job-store.ts';
@@ -21,6 +20,7 @@ import {
   requiredHeader,
 } from '../openapi-common.ts';
 import { answerWithJob } from './job-answer.ts';
+import { jobRetryAfterSeconds } from './job-retry-after.ts';
 import { JobSchema, SubmitJobRequestSchema } from './schemas.ts';
 import { submitDepsOf } from './submit-deps.ts';
 import { isSubmitRefusal, submitRefusalProblem } from './submit-problem.ts';
@@ -136,7 +136,7 @@ export function registerSubmitJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
     }
     return c.json(toJobResource(job), 202, {
       Location: jobPath(job.id),
-      'Retry-After': String(retryAfterSeconds(job.created_at)),
+      'Retry-After': String(jobRetryAfterSeconds(job)),
       ...extra,
     });
   });
