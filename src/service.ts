@@ -23,7 +23,7 @@ import { checkCallbackUrl, type Resolver, systemResolver } from './webhooks/dest
 import { CALLBACK_QUEUE, type Dispatcher, startDispatcher } from './webhooks/dispatcher.ts';
 import { createSecretCipher } from './webhooks/secret-cipher.ts';
 import { startLostJobRescuer } from './worker/lost-job-rescuer.ts';
-import { createBoss, ensureQueues } from './worker/queue.ts';
+import { createBoss, ensureQueues } from './queue/queue.ts';
 import { startRetentionSweeper } from './worker/retention-sweeper.ts';
 import { startWorkers, type Workers } from './worker/workers.ts';
 

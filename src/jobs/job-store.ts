@@ -192,6 +192,27 @@ export async function startAttempt(db: Db, id: string): Promise<JobWithInput | u
   return rows[0];
 }
 
+/** Claims a new attempt of each job (see startAttempt) in one statement; absent ids were not claimable. */
+export async function startAttempts(db: Db, ids: string[]): Promise<JobWithInput[]> {
+  if (ids.length === 0) return [];
+  return db<JobWithInput[]>`
+    with u as (
+      update jobs set status = 'running', attempt = attempt + 1, progress = null,
+        started_at = coalesce(started_at, now()), event_seq = event_seq + 1
+      where id = any(${ids}::text[]) and status in ('queued', 'running')
+      returning *
+    ), e as (
+      ${statusEventOfUpdated(db)}
+    )
+    select ${db(STATUS_COLUMNS as unknown as string[])}, input, pg_notify('job_events', id || ' ' || event_seq) from u`;
+}
+
+/** Jobs by id, whatever their owner (for the submit path's recovery, which knows the owner). */
+export async function findJobsById(db: Db, ids: string[]): Promise<JobRow[]> {
+  if (ids.length === 0) return [];
+  return db<JobRow[]>`select ${db(STATUS_COLUMNS as unknown as string[])} from jobs where id = any(${ids}::text[])`;
+}
+
 export interface ProgressValue {
   percent: number;
   message?: string | null | undefined;
@@ -223,6 +244,41 @@ export async function writeProgress(
     )
     select pg_notify('job_events', id || ' ' || event_seq) from u`;
   return rows.length > 0;
+}
+
+export interface ProgressWrite {
+  id: string;
+  attempt: number;
+  value: ProgressValue;
+}
+
+/** Writes many attempts' progress in one statement (at most one per job); returns the ids written. */
+export async function writeProgressMany(db: Db, writes: ProgressWrite[]): Promise<Set<string>> {
+  if (writes.length === 0) return new Set();
+  const progress = writes.map((w) =>
+    JSON.stringify({
+      percent: w.value.percent,
+      message: w.value.message ?? null,
+      ...(w.value.data === undefined ? {} : { data: w.value.data }),
+    }),
+  );
+  const rows = await db<{ id: string }[]>`
+    with p as (
+      select * from unnest(${writes.map((w) => w.id)}::text[], ${writes.map((w) => w.attempt)}::int[],
+        ${progress}::text[], ${writes.map((w) => w.value.percent)}::float8[]) as t(id, attempt, progress, percent)
+    ), u as (
+      update jobs j set
+        progress = p.progress::jsonb || jsonb_build_object('updated_at', to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+        event_seq = j.event_seq + 1
+      from p
+      where j.id = p.id and j.attempt = p.attempt and j.status = 'running'
+        and coalesce((j.progress ->> 'percent')::float8, 0) <= p.percent
+      returning j.id, j.event_seq, j.progress
+    ), e as (
+      insert into job_events (job_id, seq, kind, payload) select id, event_seq, 'progress', progress from u
+    )
+    select id, pg_notify('job_events', id || ' ' || event_seq) from u`;
+  return new Set(rows.map((r) => r.id));
 }
 
 export type AttemptOutcome =

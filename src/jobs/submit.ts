@@ -7,7 +7,7 @@ import type { FieldError } from '../http/problem.ts';
 import { toFieldErrors } from '../http/problem.ts';
 import type { JobTypeRegistry } from '../job-types/registry.ts';
 import { queueNameOf } from '../job-types/registry.ts';
-import { bossDbOf } from '../worker/pg-boss-adapter.ts';
+import { bossDbOf } from '../queue/pg-boss-adapter.ts';
 import {
   findIdempotencyRecord,
   hashRequestBody,

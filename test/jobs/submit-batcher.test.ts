@@ -49,11 +49,11 @@ describe('SubmitBatcher (group commit)', () => {
   it("does not fail a batch's other requests when one row fails", async () => {
     const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 1000);
     const owner = await svc.newOwner();
-    const clash = newJob(owner.ownerId);
     const results = await Promise.allSettled([
       batcher.submit(newJob(owner.ownerId)),
-      batcher.submit(clash),
-      batcher.submit({ ...newJob(owner.ownerId), id: clash.id }), // a duplicate primary key fails the batch
+      batcher.submit(newJob(owner.ownerId)),
+      // no queue exists for this type: its queue entry fails the batch's transaction
+      batcher.submit({ ...newJob(owner.ownerId), type: 'no.such.type' }),
       batcher.submit(newJob(owner.ownerId)),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
@@ -61,6 +61,26 @@ describe('SubmitBatcher (group commit)', () => {
       select count(*)::int as jobs, count(*) filter (where status = 'queued')::int as active
       from jobs where owner_id = ${owner.ownerId}`;
     expect(row).toMatchObject({ jobs: 3, active: 3 });
+  });
+
+  it('answers created, once each, for a batch whose commit acknowledgement was lost', async () => {
+    const owner = await svc.newOwner();
+    let failures = 0;
+    // The batch commits, then the seam throws as a dropped connection would after COMMIT.
+    const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 3, () => {
+      failures++;
+      throw new Error('connection lost after COMMIT');
+    });
+    const jobs = Array.from({ length: 3 }, () => newJob(owner.ownerId));
+    const outcomes = await Promise.all(jobs.map((j) => batcher.submit(j)));
+    expect(failures).toBe(1);
+    // The cap is 3 and the batch filled it: inserting again would answer 429 (or 500 on the key).
+    expect(outcomes.map((o) => o.kind)).toEqual(['created', 'created', 'created']);
+    expect(outcomes.map((o) => (o.kind === 'created' ? o.job.id : ''))).toEqual(jobs.map((j) => j.id));
+    const [row] = await svc.sql`
+      select (select count(*)::int from jobs where owner_id = ${owner.ownerId}) as jobs,
+             (select count(*)::int from pgboss.job where id = any(${jobs.map((j) => j.id)}::uuid[])) as entries`;
+    expect(row).toMatchObject({ jobs: 3, entries: 3 });
   });
 
   it('gives an owner without a cap row no slots', async () => {
