@@ -16,6 +16,7 @@ import { SubmitBatcher } from './jobs/submit-batcher.ts';
 import type { TerminalHook } from './jobs/terminal-hooks.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, registerLiveGauges } from './observability/metrics.ts';
+import { createBoss, ensureQueues } from './queue/queue.ts';
 import { OpenStreams } from './realtime/open-streams.ts';
 import { attachWebSocketChannel, type WebSocketChannel } from './realtime/ws-server.ts';
 import { createCallbackHook } from './webhooks/callback-hook.ts';
@@ -23,7 +24,6 @@ import { checkCallbackUrl, type Resolver, systemResolver } from './webhooks/dest
 import { CALLBACK_QUEUE, type Dispatcher, startDispatcher } from './webhooks/dispatcher.ts';
 import { createSecretCipher } from './webhooks/secret-cipher.ts';
 import { startLostJobRescuer } from './worker/lost-job-rescuer.ts';
-import { createBoss, ensureQueues } from './queue/queue.ts';
 import { startRetentionSweeper } from './worker/retention-sweeper.ts';
 import { startWorkers, type Workers } from './worker/workers.ts';
 

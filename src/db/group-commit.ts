@@ -15,7 +15,10 @@ export interface GroupCommitOptions<I, R> {
    * Settles a batch whose write failed, per item (default: writeBatch of each item alone, in
    * arrival order, so which of two clashing items wins stays deterministic).
    */
-  recover?(items: I[], error: unknown): Promise<Array<{ ok: true; value: R } | { ok: false; error: unknown }>>;
+  recover?(
+    items: I[],
+    error: unknown,
+  ): Promise<Array<{ ok: true; value: R } | { ok: false; error: unknown }>>;
   maxBatch: number;
   /**
    * After a batch of at least `below` items, wait `ms` when fewer than `below` are queued: the

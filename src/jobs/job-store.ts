@@ -210,7 +210,9 @@ export async function startAttempts(db: Db, ids: string[]): Promise<JobWithInput
 /** Jobs by id, whatever their owner (for the submit path's recovery, which knows the owner). */
 export async function findJobsById(db: Db, ids: string[]): Promise<JobRow[]> {
   if (ids.length === 0) return [];
-  return db<JobRow[]>`select ${db(STATUS_COLUMNS as unknown as string[])} from jobs where id = any(${ids}::text[])`;
+  return db<
+    JobRow[]
+  >`select ${db(STATUS_COLUMNS as unknown as string[])} from jobs where id = any(${ids}::text[])`;
 }
 
 export interface ProgressValue {

@@ -15,6 +15,10 @@ export function bossDbOf(tx: TxSql): BossDb {
 /** The ids a pg-boss settle or touch reports, which this adapter may hand back as an array literal. */
 export function settledIdsOf(settled: unknown): string[] {
   if (Array.isArray(settled)) return settled.map(String);
-  if (typeof settled === 'string') return settled.replace(/^\{|\}$/g, '').split(',').filter(Boolean);
+  if (typeof settled === 'string')
+    return settled
+      .replace(/^\{|\}$/g, '')
+      .split(',')
+      .filter(Boolean);
   return [];
 }

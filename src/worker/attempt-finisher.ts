@@ -32,7 +32,13 @@ type Settlement =
   /** A terminal status; the queue entry completes. */
   | { kind: 'finish'; id: string; attempt: number; outcome: AttemptOutcome; entry?: QueueEntry | undefined }
   /** A failed attempt with retries left: back to queued, and pg-boss schedules the retry. */
-  | { kind: 'requeue'; id: string; attempt: number; error: Record<string, unknown>; entry?: QueueEntry | undefined }
+  | {
+      kind: 'requeue';
+      id: string;
+      attempt: number;
+      error: Record<string, unknown>;
+      entry?: QueueEntry | undefined;
+    }
   /**
    * Given back without counting a failure. On a graceful stop the queue entry is replaced by a
    * fresh one (same id), so a deploy never spends one of the crash retries (pg-boss counts every
@@ -54,7 +60,12 @@ export class AttemptFinisher {
   }
 
   /** Writes the attempt's terminal status (undefined when the fence refused it). */
-  finish(id: string, attempt: number, outcome: AttemptOutcome, entry?: QueueEntry): Promise<JobRow | undefined> {
+  finish(
+    id: string,
+    attempt: number,
+    outcome: AttemptOutcome,
+    entry?: QueueEntry,
+  ): Promise<JobRow | undefined> {
     return this.#commit.submit({ kind: 'finish', id, attempt, outcome, entry });
   }
 

@@ -6,9 +6,9 @@
 import type { Job, PgBoss } from 'pg-boss';
 import type { AnyJobType } from '../job-types/define-job-type.ts';
 import { queueNameOf } from '../job-types/registry.ts';
-import { settledIdsOf } from '../queue/pg-boss-adapter.ts';
 import { startAttempts } from '../jobs/job-store.ts';
 import type { Logger } from '../observability/logger.ts';
+import { settledIdsOf } from '../queue/pg-boss-adapter.ts';
 import type { QueueEntry } from './attempt-finisher.ts';
 import { type AttemptDeps, runAttempt, STOPPING } from './run-attempt.ts';
 
@@ -132,7 +132,9 @@ export class QueueRunner {
 
   /** Claims the fetched batch in one statement and starts each attempt (without waiting for them). */
   async #startAll(jobs: Job<{ job_id: string }>[]): Promise<void> {
-    const entries = new Map(jobs.map((j) => [j.data.job_id, { queue: this.#queue, id: j.id, retryCount: j.retryCount }]));
+    const entries = new Map(
+      jobs.map((j) => [j.data.job_id, { queue: this.#queue, id: j.id, retryCount: j.retryCount }]),
+    );
     for (const [jobId, entry] of entries) this.#held.set(jobId, { entry, claim: new AbortController() });
     let claimed: Awaited<ReturnType<typeof startAttempts>>;
     try {
@@ -141,7 +143,9 @@ export class QueueRunner {
       // Nothing ran: the entries go back through pg-boss's retry (fail), like a crashed attempt.
       this.#o.log.warn('claim failed', { queue: this.#queue, error: String(error) });
       for (const jobId of entries.keys()) this.#held.delete(jobId);
-      await this.#o.boss.fail(this.#queue, [...entries.values()], { message: 'claim failed' }).catch(() => {});
+      await this.#o.boss
+        .fail(this.#queue, [...entries.values()], { message: 'claim failed' })
+        .catch(() => {});
       return;
     }
     const claimedIds = new Set(claimed.map((j) => j.id));

@@ -136,7 +136,10 @@ export async function runAttempt(
     await finish(
       deps,
       job,
-      { status: 'failed', error: failedError('The job finished, but its result could not be stored.', attempt) },
+      {
+        status: 'failed',
+        error: failedError('The job finished, but its result could not be stored.', attempt),
+      },
       entry,
     );
   }

@@ -109,7 +109,10 @@ async function waitForTerminal(
       current = (await findOwnedJob(deps.sql, ownerId, current.id, deps.config.JOB_TTL_SECONDS)) ?? current;
     } catch (error) {
       // The job was accepted (committed): a failed re-read must not turn its 202 into a 500.
-      deps.log.warn('re-reading a submitted job for Prefer: wait failed', { job_id: row.id, error: String(error) });
+      deps.log.warn('re-reading a submitted job for Prefer: wait failed', {
+        job_id: row.id,
+        error: String(error),
+      });
       return current;
     }
   }
