@@ -48,9 +48,9 @@ export interface RunningService {
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, databaseUrl, log } = options;
   await migrateDatabase(databaseUrl);
-  const sql = createSql(databaseUrl, { max: 20 });
+  const sql = createSql(databaseUrl, { max: 12 });
   // Claims and progress of attempts: no WAL flush to wait for (see SqlOptions.durableCommits).
-  const relaxedSql = createSql(databaseUrl, { max: 8, durableCommits: false });
+  const relaxedSql = createSql(databaseUrl, { max: 4, durableCommits: false });
   const registry = createRegistry(options.jobTypes);
   const boss: PgBoss = createBoss(databaseUrl, log);
   await boss.start();

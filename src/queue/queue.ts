@@ -14,7 +14,7 @@ export const HEARTBEAT_SECONDS = 10;
 export function createBoss(url: string, log: Logger, options: { max?: number } = {}): PgBoss {
   const boss = new PgBoss({
     connectionString: url,
-    max: options.max ?? 10,
+    max: options.max ?? 6,
     // The queues still emit pg_notify (`notify: true` below); queue-waker.ts listens instead of
     // pg-boss's notifier, which wakes every worker of a queue per job (a fetch herd).
     useListenNotify: false,
