@@ -100,9 +100,13 @@ const serviceEnv = (role: 'all' | 'api' | 'worker') => ({
   CALLBACK_ALLOW_HTTP: 'true',
   CALLBACK_ALLOWLIST: '127.0.0.1',
   CALLBACK_RETRY_SCHEDULE: '1,1,1',
+  // Unset: the service's default. Set to compare how the cost grows with jobs in flight.
+  ...(process.env.BENCH_WORKER_CONCURRENCY
+    ? { WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY }
+    : {}),
 });
 const profileDir = `${process.cwd()}/bench/profiles`;
-async function startServiceProcess(role: 'all' | 'api' | 'worker', cpuProfile = false) {
+async function startServiceProcess(role: 'all' | 'api' | 'worker', cpuProfile = profile && role !== 'api') {
   if (cpuProfile) mkdirSync(profileDir, { recursive: true });
   const child = spawnBenchChild(`service(${role})`, 'bench-service.ts', serviceEnv(role), {
     nodeArgs: cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
