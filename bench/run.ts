@@ -249,9 +249,12 @@ try {
     measureNaive(ctx, { mode: 'flood', durationSeconds: settings.floodSeconds }),
   );
   rss.state.sampling = true;
-  measured.e2eFlood = await step('end to end, flooded', settings.floodSeconds + 8, () =>
-    measureEndToEndFlood(ctx, settings.floodSeconds),
-  );
+  measured.e2eFlood = await step('end to end, flooded', settings.floodSeconds + 8, async () => {
+    if (profile) await resetStatStatements(db.sql);
+    const result = await measureEndToEndFlood(ctx, settings.floodSeconds);
+    if (profile) await printStatStatements(db.sql, log);
+    return result;
+  });
   measured.connections = await countConnections(db.sql);
   const rate = Math.max(50, Math.round((measured.naiveFlood?.jobsPerSecond ?? 2 * settings.rate) / 2));
   measured.rate = rate;

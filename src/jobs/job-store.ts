@@ -449,8 +449,9 @@ export async function takeCapSlots(
   maxActive: number,
 ): Promise<Map<string, number>> {
   const ids = [...wanted.keys()];
-  await lockOwnersForSubmit(db, ids);
-  const active = await countActiveJobs(db, ids);
+  // Pipelined (one write, one round trip): the server still runs the count after the lock is
+  // granted, as its own statement with its own snapshot.
+  const [, active] = await Promise.all([lockOwnersForSubmit(db, ids), countActiveJobs(db, ids)]);
   const granted = new Map<string, number>();
   for (const [id, count] of active) {
     const n = Math.max(0, Math.min(wanted.get(id) ?? 0, maxActive - count));

@@ -60,19 +60,22 @@ export class SubmitBatcher {
         granted.set(job.ownerId, left - 1);
         return true;
       });
-      const rows = await insertJobs(tx, accepted);
       const byQueue = new Map<string, string[]>();
       for (const job of accepted) {
         const queue = queueNameOf(job.type);
         byQueue.set(queue, [...(byQueue.get(queue) ?? []), job.id]);
       }
-      for (const [queue, ids] of byQueue) {
-        await this.#boss.insert(
-          queue,
-          ids.map((id) => ({ id, data: { job_id: id } })),
-          { db: bossDbOf(tx) },
-        );
-      }
+      // The rows and their queue entries, pipelined in one round trip.
+      const [rows] = await Promise.all([
+        insertJobs(tx, accepted),
+        ...[...byQueue].map(([queue, ids]) =>
+          this.#boss.insert(
+            queue,
+            ids.map((id) => ({ id, data: { job_id: id } })),
+            { db: bossDbOf(tx) },
+          ),
+        ),
+      ]);
       const byId = new Map(rows.map((r) => [r.id, r]));
       return batch.map((job): BatchOutcome => {
         const row = byId.get(job.id);

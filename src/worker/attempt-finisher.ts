@@ -85,9 +85,13 @@ export class AttemptFinisher {
   #write(batch: Settlement[]): Promise<Array<JobRow | undefined>> {
     return this.#sql.begin(async (tx) => {
       const rows = await Promise.all(batch.map((s) => writeSettlement(tx, s)));
-      for (const [i, row] of rows.entries())
-        if (row && batch[i]?.kind === 'finish') await runTerminalHooks(this.#hooks, tx, row);
-      if (this.#boss) await settleQueueEntries(this.#boss, tx, batch, rows);
+      // Hooks of different jobs and the queue entries' settlement, pipelined.
+      await Promise.all([
+        ...rows.map((row, i) =>
+          row && batch[i]?.kind === 'finish' ? runTerminalHooks(this.#hooks, tx, row) : undefined,
+        ),
+        this.#boss ? settleQueueEntries(this.#boss, tx, batch, rows) : undefined,
+      ]);
       return rows;
     });
   }
