@@ -212,6 +212,11 @@ export function collectFigures(m: Measured, settings: { floodSeconds: number; ra
       target: { text: '≥ 2,000/s', met: atLeast(2000) },
     },
     {
+      name: 'Diagnostic: callbacks, first to last arrival',
+      unit: '/s',
+      ours: typeof callbacks === 'string' ? callbacks : callbacks.arrivalsPerSecond,
+    },
+    {
       name: 'RSS idle (ROLE=all)',
       unit: 'MiB',
       ours: m.rssIdle ?? NOT_RUN,

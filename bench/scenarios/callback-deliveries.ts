@@ -6,7 +6,7 @@ import { runBenchChild, spawnBenchChild } from '../support/child-process.ts';
 
 export type CallbackFigures =
   | { available: false }
-  | { available: true; delivered: number; perSecond: number };
+  | { available: true; delivered: number; perSecond: number; arrivalsPerSecond: number };
 
 export async function measureCallbacks(ctx: BenchContext, jobs: number): Promise<CallbackFigures> {
   const probe = await submitAndWait(ctx, { type: 'demo.sleep', input: { duration_ms: 0, steps: 1 } });
@@ -46,6 +46,8 @@ export async function measureCallbacks(ctx: BenchContext, jobs: number): Promise
       available: true,
       delivered: report.count,
       perSecond: report.count / Math.max(0.001, (report.last - firstSent) / 1000),
+      // Between the first and the last arrival: still bounded by how fast the jobs finish.
+      arrivalsPerSecond: report.count / Math.max(0.001, (report.last - report.first) / 1000),
     };
   } finally {
     await receiver.stop(2000);
