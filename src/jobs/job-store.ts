@@ -321,6 +321,52 @@ export async function finishAttempt(
   return rows[0];
 }
 
+export interface FinishWrite {
+  id: string;
+  attempt: number;
+  outcome: AttemptOutcome;
+}
+
+/**
+ * finishAttempt for many attempts of DIFFERENT jobs in one statement (same fence, same rules).
+ * Outcomes with an artifact take finishAttempt. Returns the rows written, by id.
+ */
+export async function finishAttempts(
+  db: Db,
+  writes: FinishWrite[],
+  canceledError: Record<string, unknown>,
+): Promise<Map<string, JobRow>> {
+  if (writes.length === 0) return new Map();
+  const outputOf = (o: AttemptOutcome) =>
+    o.status === 'succeeded' && o.output !== undefined && o.output !== null ? JSON.stringify(o.output) : null;
+  const errorOf = (o: AttemptOutcome) => (o.status === 'succeeded' ? null : JSON.stringify(o.error));
+  const rows = await db<JobRow[]>`
+    with input as (
+      select * from unnest(
+        ${writes.map((w) => w.id)}::text[], ${writes.map((w) => w.attempt)}::int[],
+        ${writes.map((w) => w.outcome.status)}::text[], ${writes.map((w) => outputOf(w.outcome))}::text[],
+        ${writes.map((w) => errorOf(w.outcome))}::text[]
+      ) as t(id, attempt, status, output, error)
+    ), u as (
+      update jobs j set
+        status = case when i.status = 'succeeded' and j.cancel_requested_at is not null then 'canceled' else i.status end,
+        error = case when i.status = 'succeeded' and j.cancel_requested_at is not null then ${db.json(canceledError as never)}::jsonb
+                     else i.error::jsonb end,
+        output = case when j.cancel_requested_at is null then i.output::jsonb end,
+        artifact = null,
+        artifact_content_type = null,
+        failures = j.failures + case when i.status = 'failed' then 1 else 0 end,
+        finished_at = now(), event_seq = j.event_seq + 1
+      from input i
+      where j.id = i.id and j.attempt = i.attempt and j.status = 'running'
+      returning j.*
+    ), e as (
+      ${statusEventOfUpdated(db)}
+    )
+    select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 /** A failed attempt with retries left goes back to queued (running → queued), fenced likewise. */
 export async function requeueAttempt(
   db: Db,

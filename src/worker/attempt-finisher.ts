@@ -12,6 +12,7 @@ import { canceledError } from '../jobs/job-errors.ts';
 import {
   type AttemptOutcome,
   finishAttempt,
+  finishAttempts,
   type JobRow,
   releaseAttempt,
   requeueAttempt,
@@ -84,7 +85,7 @@ export class AttemptFinisher {
 
   #write(batch: Settlement[]): Promise<Array<JobRow | undefined>> {
     return this.#sql.begin(async (tx) => {
-      const rows = await Promise.all(batch.map((s) => writeSettlement(tx, s)));
+      const rows = await writeSettlements(tx, batch);
       // Hooks of different jobs and the queue entries' settlement, pipelined.
       await Promise.all([
         ...rows.map((row, i) =>
@@ -95,6 +96,28 @@ export class AttemptFinisher {
       return rows;
     });
   }
+}
+
+/**
+ * Terminal statuses of different jobs in one statement; the rest (requeues, releases, artifacts,
+ * a job's second settlement in the same batch) one statement each, pipelined after it.
+ */
+async function writeSettlements(tx: TxSql, batch: Settlement[]): Promise<Array<JobRow | undefined>> {
+  const seen = new Set<string>();
+  const together: Array<{ i: number; id: string; attempt: number; outcome: AttemptOutcome }> = [];
+  const alone: number[] = [];
+  for (const [i, s] of batch.entries()) {
+    if (s.kind === 'finish' && !seen.has(s.id) && !(s.outcome.status === 'succeeded' && s.outcome.artifact)) {
+      together.push({ i, id: s.id, attempt: s.attempt, outcome: s.outcome });
+    } else alone.push(i);
+    seen.add(s.id);
+  }
+  const rows: Array<JobRow | undefined> = new Array(batch.length);
+  const written = await finishAttempts(tx, together, canceledError());
+  for (const t of together) rows[t.i] = written.get(t.id);
+  const others = await Promise.all(alone.map((i) => writeSettlement(tx, batch[i] as Settlement)));
+  for (const [k, i] of alone.entries()) rows[i] = others[k];
+  return rows;
 }
 
 function writeSettlement(tx: TxSql, s: Settlement): Promise<JobRow | undefined> {
