@@ -1,6 +1,7 @@
 // Baseline: pg-boss alone on the same database — send + work with the service's worker settings
 // (end-to-end throughput and latency), and pickup on an idle queue with default polling and no
 // NOTIFY (what the service would get without LISTEN/NOTIFY).
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgBoss } from 'pg-boss';
 import postgres from 'postgres';
@@ -55,8 +56,12 @@ let onDone: () => void = () => {};
 if (args.mode === 'drain') {
   const ids: string[] = [];
   for (let i = 0; i < args.jobs; i += 1000) {
-    const chunk = Array.from({ length: Math.min(1000, args.jobs - i) }, () => ({ data: { sent: 0 } }));
-    ids.push(...((await boss.insert(queue, chunk)) ?? []));
+    const chunk = Array.from({ length: Math.min(1000, args.jobs - i) }, () => ({
+      id: randomUUID(),
+      data: { sent: 0 },
+    }));
+    await boss.insert(queue, chunk);
+    ids.push(...chunk.map((j) => j.id));
   }
   await sql`analyze pgboss.job`;
   const start = Date.now();
