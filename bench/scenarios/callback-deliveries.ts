@@ -40,7 +40,12 @@ export async function measureCallbacks(ctx: BenchContext, jobs: number): Promise
       await new Promise((r) => setTimeout(r, 250));
     }
     const firstSent = Math.min(...sent.map(([, at]) => at));
-    ctx.log(`callbacks: ${report.count}/${sent.length} delivered`);
+    const [window] = await ctx.sql<{ ms: number }[]>`
+      select extract(epoch from max(finished_at) - min(created_at)) * 1000 as ms from jobs
+      where id = any(${sent.map(([id]) => id)}::text[])`;
+    ctx.log(
+      `callbacks: ${report.count}/${sent.length} delivered; the jobs themselves finished at ${Math.round(sent.length / (Number(window?.ms ?? 0) / 1000))}/s`,
+    );
     // From the first submit to the last arrival: deliveries can only be as fast as jobs finish.
     return {
       available: true,
