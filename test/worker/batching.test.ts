@@ -9,7 +9,7 @@ import { JobSchema } from '../../src/routes/jobs/schemas.ts';
 import { AttemptFinisher } from '../../src/worker/attempt-finisher.ts';
 import { startWorkers, type Workers } from '../../src/worker/workers.ts';
 import { LOCAL_CALLBACKS } from '../support/callback-receiver.ts';
-import { spawnNode } from '../support/child-service.ts';
+import { killChildren, spawnNode } from '../support/child-service.ts';
 import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service.ts';
 
 let svc: TestService;
@@ -20,6 +20,7 @@ beforeAll(async () => {
   relaxedSql = createSql(svc.databaseUrl, { max: 2, durableCommits: false });
 });
 afterAll(async () => {
+  await killChildren();
   await relaxedSql?.end();
   await svc?.stop();
 });
