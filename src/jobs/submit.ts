@@ -14,7 +14,7 @@ import {
   saveIdempotencyRecord,
   tryLockIdempotencyKey,
 } from './idempotency.ts';
-import { findOwnedJob, insertJob, type JobRow, type NewJob } from './job-store.ts';
+import { findJobsById, findOwnedJob, insertJob, type JobRow, type NewJob } from './job-store.ts';
 import type { SubmitBatcher } from './submit-batcher.ts';
 
 export interface SubmitRequest {
@@ -80,6 +80,25 @@ export async function submitJob(
     const outcome = await deps.batcher.submit(newJob);
     return outcome.kind === 'created' ? outcome : { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
   }
+  try {
+    return await submitInTransaction(deps, newJob, jobType.type, ownerId, idempotencyKey, requestHash);
+  } catch (error) {
+    // The COMMIT may have reached the server with only its acknowledgement lost: then the job
+    // exists, and answering 500 would make a client retry into a duplicate.
+    const [row] = await findJobsById(deps.sql, [newJob.id]).catch(() => []);
+    if (row && row.owner_id === ownerId) return { kind: 'created', job: row };
+    throw error;
+  }
+}
+
+function submitInTransaction(
+  deps: SubmitDeps,
+  newJob: NewJob,
+  type: string,
+  ownerId: string,
+  idempotencyKey: string | undefined,
+  requestHash: string,
+): Promise<SubmitOutcome> {
   return deps.sql.begin(async (tx): Promise<SubmitOutcome> => {
     if (idempotencyKey) {
       if (!(await tryLockIdempotencyKey(tx, ownerId, idempotencyKey)))
@@ -95,7 +114,7 @@ export async function submitJob(
     const job = await insertJob(tx, newJob, deps.maxActiveJobsPerOwner);
     if (!job) return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
     if (idempotencyKey) await saveIdempotencyRecord(tx, ownerId, idempotencyKey, requestHash, id);
-    await deps.boss.send(queueNameOf(jobType.type), { job_id: id }, { id, db: bossDbOf(tx) });
+    await deps.boss.send(queueNameOf(type), { job_id: id }, { id, db: bossDbOf(tx) });
     return { kind: 'created', job };
   });
 }

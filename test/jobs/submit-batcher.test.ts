@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sql } from '../../src/db/client.ts';
 import type { NewJob } from '../../src/jobs/job-store.ts';
+import { submitJob } from '../../src/jobs/submit.ts';
 import { SubmitBatcher } from '../../src/jobs/submit-batcher.ts';
+import { submitDepsOf } from '../../src/routes/jobs/submit-deps.ts';
 import { startTestService, type TestService } from '../support/test-service.ts';
 
 let svc: TestService;
@@ -99,5 +102,38 @@ describe('SubmitBatcher (group commit)', () => {
     const ids = await Promise.all(answers.map(async (r) => (await r.json()).id as string));
     const rows = await svc.sql`select id from jobs where id = any(${ids})`;
     expect(rows).toHaveLength(60);
+  });
+
+  it('answers created for a keyed submit whose commit acknowledgement was lost', async () => {
+    const owner = await svc.newOwner();
+    const real = svc.service.deps.sql;
+    // A pool whose transactions commit, then report a dropped connection.
+    const lossy = new Proxy(real, {
+      get(target, property, receiver) {
+        if (property !== 'begin') return Reflect.get(target, property, receiver);
+        return async (fn: (tx: unknown) => unknown) => {
+          await real.begin(fn as never);
+          throw new Error('connection lost after COMMIT');
+        };
+      },
+    }) as Sql;
+    const deps = { ...submitDepsOf(svc.service.deps), sql: lossy };
+    const outcome = await submitJob(
+      deps,
+      owner.ownerId,
+      { type: 'demo.sleep', input: { duration_ms: 0 } },
+      'key-lost-ack',
+    );
+    expect(outcome.kind).toBe('created');
+    const [row] = await svc.sql`select count(*)::int as n from jobs where owner_id = ${owner.ownerId}`;
+    expect(row?.n).toBe(1);
+    // A retry with the same key replays the job instead of creating another.
+    const again = await submitJob(
+      submitDepsOf(svc.service.deps),
+      owner.ownerId,
+      { type: 'demo.sleep', input: { duration_ms: 0 } },
+      'key-lost-ack',
+    );
+    expect(again.kind).toBe('replayed');
   });
 });
