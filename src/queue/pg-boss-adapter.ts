@@ -6,7 +6,10 @@ import type { TxSql } from '../db/client.ts';
 export function bossDbOf(tx: TxSql): BossDb {
   return {
     async executeSql(text: string, values?: unknown[]) {
-      const rows = await tx.unsafe(text, (values ?? []) as never[]);
+      // Prepared (postgres.js caches it per connection): pg-boss's statement texts are few and
+      // stable, and an unprepared statement with parameters costs a second round trip to learn
+      // their types before it can run.
+      const rows = await tx.unsafe(text, (values ?? []) as never[], { prepare: true });
       return { rows: [...rows] };
     },
   };
