@@ -26,6 +26,12 @@ export interface GroupCommitOptions<I, R> {
    * next batch big too instead of alternating big and tiny.
    */
   linger?: { below: number; ms: number };
+  /**
+   * Batches written at once (default 1). A second batch starts while one is in flight only once
+   * `linger.below` items (or 8) are waiting, so it is worth its transaction; it overlaps its round
+   * trips and WAL flush with the first's.
+   */
+  maxInFlight?: number;
   /** Test seam: runs after a batch was written; throwing simulates a lost commit acknowledgement. */
   afterWrite?: (items: I[]) => void;
 }
@@ -39,7 +45,7 @@ interface Pending<I, R> {
 export class GroupCommit<I, R> {
   readonly #options: GroupCommitOptions<I, R>;
   #queue: Array<Pending<I, R>> = [];
-  #writing = false;
+  #writers = 0;
   #idle: Array<() => void> = [];
 
   constructor(options: GroupCommitOptions<I, R>) {
@@ -50,9 +56,11 @@ export class GroupCommit<I, R> {
   submit(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
-      if (!this.#writing) {
-        this.#writing = true;
-        // Let items produced in this same turn of the event loop join the first batch.
+      const { maxInFlight = 1, linger } = this.#options;
+      const worthAnother = this.#queue.length >= (linger?.below ?? 8);
+      if (this.#writers === 0 || (this.#writers < maxInFlight && worthAnother)) {
+        this.#writers++;
+        // Let items produced in this same turn of the event loop join the batch.
         setImmediate(() => void this.#drain());
       }
     });
@@ -64,7 +72,7 @@ export class GroupCommit<I, R> {
 
   /** Resolves once nothing is queued or being written. */
   drained(): Promise<void> {
-    if (!this.#writing) return Promise.resolve();
+    if (this.#writers === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
@@ -88,8 +96,8 @@ export class GroupCommit<I, R> {
       }
       for (const [i, p] of batch.entries()) p.resolve(results[i] as R);
     }
-    this.#writing = false;
-    for (const resolve of this.#idle.splice(0)) resolve();
+    this.#writers--;
+    if (this.#writers === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   async #recover(batch: Array<Pending<I, R>>, error: unknown): Promise<void> {

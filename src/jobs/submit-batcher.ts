@@ -38,6 +38,9 @@ export class SubmitBatcher {
     this.#commit = new GroupCommit({
       maxBatch: MAX_BATCH,
       linger: LINGER,
+      // Two batches in flight: the second's round trips and WAL flush overlap the first's. The
+      // owner lock keeps the cap exact (a batch of the same owner waits for the other's commit).
+      maxInFlight: 2,
       writeBatch: (jobs) => this.#writeBatch(jobs),
       recover: (jobs) => this.#recover(jobs),
       ...(afterWrite ? { afterWrite } : {}),

@@ -57,7 +57,12 @@ export class AttemptFinisher {
     this.#sql = sql;
     this.#hooks = hooks;
     this.#boss = boss;
-    this.#commit = new GroupCommit({ maxBatch: MAX_BATCH, writeBatch: (batch) => this.#write(batch) });
+    // Two batches in flight: different jobs, and a job settled twice is fenced by its row lock.
+    this.#commit = new GroupCommit({
+      maxBatch: MAX_BATCH,
+      maxInFlight: 2,
+      writeBatch: (batch) => this.#write(batch),
+    });
   }
 
   /** Writes the attempt's terminal status (undefined when the fence refused it). */
