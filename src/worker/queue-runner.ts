@@ -95,10 +95,10 @@ export class QueueRunner {
       const free = this.#o.concurrency - this.#held.size;
       const wanted = this.#woken || this.#backlog;
       if (free <= 0 || !wanted) {
-        await this.#sleep(free <= 0 ? undefined : this.#o.pollMs);
+        const polled = await this.#sleep(this.#o.pollMs);
         // Let every attempt that ended in the same batch free its slot before fetching.
         await new Promise((r) => setImmediate(r));
-        if (free > 0) this.#woken = true; // the poll: fetch once
+        if (polled) this.#woken = true; // the poll: fetch once
         continue;
       }
       this.#woken = false;
@@ -116,14 +116,15 @@ export class QueueRunner {
     }
   }
 
-  #sleep(ms: number | undefined): Promise<void> {
+  /** Sleeps until woken or `ms` pass; resolves true when the time ran out (a poll is due). */
+  #sleep(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = ms === undefined ? undefined : setTimeout(done, ms);
       const self = this;
-      function done() {
+      const timer = setTimeout(() => done(true), ms);
+      function done(polled = false) {
         clearTimeout(timer);
         self.#wakeUp = undefined;
-        resolve();
+        resolve(polled);
       }
       this.#wakeUp = done;
       if (this.#stopped || (this.#woken && this.#o.concurrency > this.#held.size)) done();
@@ -168,7 +169,8 @@ export class QueueRunner {
         .finally(() => {
           this.#held.delete(job.id);
           this.#settled.delete(run);
-          if (this.#backlog) this.#wakeUp?.();
+          // A backlog, or a NOTIFY that came while every slot was taken: fetch now.
+          if (this.#backlog || this.#woken) this.#wakeUp?.();
         });
       this.#settled.add(run);
     }
