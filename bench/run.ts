@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiKey } from '../src/identity/api-key-store.ts';
 import { collectFigures, type Measured } from './collect-figures.ts';
+import { measureCallbackBacklog } from './scenarios/callback-backlog.ts';
 import { measureCallbacks } from './scenarios/callback-deliveries.ts';
 import {
   measureEndToEndAtRate,
@@ -166,7 +167,16 @@ async function runPhase2(ctx: BenchContext, baselineUrl: string) {
   });
   measured.diagAsyncCommit = asyncCommit?.submit;
   measured.diagAsyncCommitInsert = asyncCommit?.insert;
-  const worker = await startServiceProcess('worker');
+  // Callback delivery alone: a backlog built while no dispatcher runs, drained by the worker.
+  const backlog = await step('callback deliveries from a backlog (ROLE=worker)', 30, () =>
+    measureCallbackBacklog(
+      apiCtx,
+      settings.callbacks,
+      async () => (await startServiceProcess('worker')).child,
+    ),
+  );
+  measured.callbackBacklog = backlog?.perSecond;
+  const worker = backlog?.worker ?? (await startServiceProcess('worker')).child;
   try {
     measured.pickupWorkerProcess = await step('pickup, ROLE=worker process', 10, () =>
       measurePickup(apiCtx, settings.pickups),
@@ -187,7 +197,7 @@ async function runPhase2(ctx: BenchContext, baselineUrl: string) {
       await second.child.stop();
     }
   } finally {
-    await worker.child.stop();
+    await worker.stop();
   }
   await api.child.stop();
 }
