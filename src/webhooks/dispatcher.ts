@@ -204,13 +204,13 @@ export interface Dispatcher {
 export async function startDispatcher(deps: DispatcherDeps): Promise<Dispatcher> {
   const recorder = createAttemptRecorder(deps);
   // Attempts are I/O-bound (a remote answer, then one small transaction): many run at once. A
-  // batch waits for its slowest attempt, so two pollers keep deliveries flowing meanwhile.
+  // batch waits for its slowest attempt, so four pollers keep deliveries flowing meanwhile.
   const batchSize = Math.max(8, deps.concurrency * 2);
   await deps.boss.work<DeliveryJobData>(
     CALLBACK_QUEUE,
     {
       batchSize,
-      localConcurrency: 2,
+      localConcurrency: 4,
       perJobResults: true,
       burstWhenBatchFull: true,
       // Scheduled retries do not NOTIFY when they come due, so the backstop poll is what picks
