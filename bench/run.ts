@@ -60,8 +60,8 @@ const settings = quick
     };
 // Steps that would start past the soft budget are skipped (their rows say so); the watchdog is
 // the hard stop for a hang, the only way this bench exits non-zero apart from a crash.
-const BUDGET_MS = quick ? 75_000 : 12 * 60_000;
-const WATCHDOG_MS = quick ? 115_000 : 15 * 60_000;
+const BUDGET_MS = quick ? 75_000 : 14 * 60_000;
+const WATCHDOG_MS = quick ? 115_000 : 17 * 60_000;
 const skipped: string[] = [];
 async function step<T>(name: string, expectedSeconds: number, run: () => Promise<T>): Promise<T | undefined> {
   if (only && !only.some((o) => name.includes(o))) return undefined;
