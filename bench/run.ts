@@ -6,8 +6,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiKey } from '../src/identity/api-key-store.ts';
 import { collectFigures, type Measured } from './collect-figures.ts';
 import { type BatchSubmitFigures, batchSubmitFigures, measureBatchSubmit } from './scenarios/batch-submit.ts';
+import { measureCallbackBacklog } from './scenarios/callback-backlog.ts';
 import { measureCallbacks } from './scenarios/callback-deliveries.ts';
-import { measureEndToEndAtRate, measureEndToEndFlood, rawAtRate, rawFlood } from './scenarios/end-to-end.ts';
+import {
+  measureEndToEndAtRate,
+  measureEndToEndFlood,
+  measureNaive,
+  pgBossAlone,
+  rawFlood,
+} from './scenarios/end-to-end.ts';
 import { measurePickup, measurePollingPickup } from './scenarios/pickup-latency.ts';
 import { measureSse } from './scenarios/sse-streams.ts';
 import { measureStatusPolls } from './scenarios/status-polls.ts';
@@ -19,6 +26,11 @@ import { renderFigureTable } from './support/figure-table.ts';
 import { printStatStatements, resetStatStatements } from './support/stat-statements.ts';
 
 const quick = process.argv.includes('--quick');
+/** --only=a,b: run only the steps whose name contains one of these (for iterating on one figure). */
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const profile = process.argv.includes('--profile');
 const started = Date.now();
 const log = (line: string) =>
@@ -34,6 +46,7 @@ const settings = quick
       pickups: 15,
       polls: 4,
       callbacks: 300,
+      drainJobs: 5000,
     }
   : {
       runs: 3,
@@ -44,13 +57,15 @@ const settings = quick
       pickups: 200,
       polls: 20,
       callbacks: 3000,
+      drainJobs: 30_000,
     };
 // Steps that would start past the soft budget are skipped (their rows say so); the watchdog is
 // the hard stop for a hang, the only way this bench exits non-zero apart from a crash.
-const BUDGET_MS = quick ? 75_000 : 12 * 60_000;
-const WATCHDOG_MS = quick ? 115_000 : 15 * 60_000;
+const BUDGET_MS = quick ? 75_000 : 14 * 60_000;
+const WATCHDOG_MS = quick ? 115_000 : 17 * 60_000;
 const skipped: string[] = [];
 async function step<T>(name: string, expectedSeconds: number, run: () => Promise<T>): Promise<T | undefined> {
+  if (only && !only.some((o) => name.includes(o))) return undefined;
   if (Date.now() - started + expectedSeconds * 1000 > BUDGET_MS) {
     log(`${name}: skipped (time budget)`);
     skipped.push(name);
@@ -87,9 +102,13 @@ const serviceEnv = (role: 'all' | 'api' | 'worker') => ({
   CALLBACK_ALLOW_HTTP: 'true',
   CALLBACK_ALLOWLIST: '127.0.0.1',
   CALLBACK_RETRY_SCHEDULE: '1,1,1',
+  // Unset: the service's default. Set to compare how the cost grows with jobs in flight.
+  ...(process.env.BENCH_WORKER_CONCURRENCY
+    ? { WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY }
+    : {}),
 });
 const profileDir = `${process.cwd()}/bench/profiles`;
-async function startServiceProcess(role: 'all' | 'api' | 'worker', cpuProfile = false) {
+async function startServiceProcess(role: 'all' | 'api' | 'worker', cpuProfile = profile && role !== 'api') {
   if (cpuProfile) mkdirSync(profileDir, { recursive: true });
   const child = spawnBenchChild(`service(${role})`, 'bench-service.ts', serviceEnv(role), {
     nodeArgs: cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
@@ -149,15 +168,47 @@ async function runPhase2(ctx: BenchContext, baselineUrl: string) {
   });
   measured.diagAsyncCommit = asyncCommit?.submit;
   measured.diagAsyncCommitInsert = asyncCommit?.insert;
-  measured.pickupWorkerProcess = await step('pickup, ROLE=worker process', 10, async () => {
-    const worker = await startServiceProcess('worker');
+  // Callback delivery alone: a backlog built while no dispatcher runs, drained by the worker.
+  const backlog = await step('callback deliveries from a backlog (ROLE=worker)', 30, () =>
+    measureCallbackBacklog(
+      apiCtx,
+      settings.callbacks,
+      async () => (await startServiceProcess('worker')).child,
+    ),
+  );
+  measured.callbackBacklog = backlog?.perSecond;
+  const worker = backlog?.worker ?? (await startServiceProcess('worker')).child;
+  try {
+    measured.pickupWorkerProcess = await step('pickup, ROLE=worker process', 10, () =>
+      measurePickup(apiCtx, settings.pickups),
+    );
+    measured.e2eOneWorker = await step(
+      'end to end, ROLE=api + 1 ROLE=worker',
+      settings.floodSeconds + 8,
+      () => measureEndToEndFlood(apiCtx, settings.floodSeconds),
+    );
+    const second = await startServiceProcess('worker');
     try {
-      return await measurePickup(apiCtx, settings.pickups);
+      measured.e2eTwoWorkers = await step(
+        'end to end, ROLE=api + 2 ROLE=worker',
+        settings.floodSeconds + 8,
+        () => measureEndToEndFlood(apiCtx, settings.floodSeconds),
+      );
     } finally {
-      await worker.child.stop();
+      await second.child.stop();
     }
-  });
+  } finally {
+    await worker.stop();
+  }
   await api.child.stop();
+}
+
+/** Connections the service holds, by pool (application_name), right after load. */
+async function countConnections(sql: typeof db.sql) {
+  const rows = await sql<{ name: string; n: number }[]>`
+    select application_name as name, count(*)::int as n from pg_stat_activity
+    where application_name like 'async-jobs%' group by 1 order by 1`;
+  return Object.fromEntries(rows.map((r) => [r.name, r.n]));
 }
 
 const measured: Measured = {};
@@ -205,20 +256,34 @@ try {
   measured.sse = await step('SSE', 3, () => measureSse(ctx));
   measured.callbacks = await step('callbacks', 3, () => measureCallbacks(ctx, settings.callbacks));
   // The heavy end-to-end runs last, so on a slow machine the time budget cuts them, not the rest.
+  // The naive design first: its flooded rate sets the offered rate of the latency figure.
+  measured.naiveFlood = await step('naive design, flooded', settings.floodSeconds + 10, () =>
+    measureNaive(ctx, { mode: 'flood', durationSeconds: settings.floodSeconds }),
+  );
   rss.state.sampling = true;
-  measured.e2eFlood = await step('end to end, flooded', settings.floodSeconds + 8, () =>
-    measureEndToEndFlood(ctx, settings.floodSeconds),
+  measured.e2eFlood = await step('end to end, flooded', settings.floodSeconds + 8, async () => {
+    if (profile) await resetStatStatements(db.sql);
+    const result = await measureEndToEndFlood(ctx, settings.floodSeconds);
+    if (profile) await printStatStatements(db.sql, log);
+    return result;
+  });
+  measured.connections = await countConnections(db.sql);
+  const rate = Math.max(50, Math.round((measured.naiveFlood?.jobsPerSecond ?? 2 * settings.rate) / 2));
+  measured.rate = rate;
+  measured.e2eRate = await step(`end to end at half the naive flooded rate`, settings.rateSeconds + 8, () =>
+    measureEndToEndAtRate(ctx, rate, settings.rateSeconds),
   );
-  measured.rawFlood = await step('raw pg-boss, flooded', settings.floodSeconds + 6, () =>
-    rawFlood(ctx, settings.floodSeconds),
+  rss.state.sampling = false;
+  measured.naiveRate = await step('naive design at the same rate', settings.rateSeconds + 10, () =>
+    measureNaive(ctx, { mode: 'rate', ratePerSecond: rate, durationSeconds: settings.rateSeconds }),
   );
-  measured.e2eRate = await step(
-    `end to end at ${settings.rate} jobs/s offered`,
-    settings.rateSeconds + 8,
-    () => measureEndToEndAtRate(ctx, settings.rate, settings.rateSeconds),
+  measured.pgBossAlone = await step('pg-boss alone, batchSize 50', 12, () =>
+    pgBossAlone(ctx, settings.drainJobs),
   );
-  measured.rawRate = await step(`raw pg-boss at ${settings.rate} jobs/s`, settings.rateSeconds + 6, () =>
-    rawAtRate(ctx, settings.rate, settings.rateSeconds),
+  measured.rawFlood = await step(
+    'raw pg-boss, flooded (old worker settings)',
+    settings.floodSeconds + 6,
+    () => rawFlood(ctx, settings.floodSeconds),
   );
   rss.state.sampling = false;
   // One run per figure, after the heavier scenarios, so it never pushes them past the time budget.

@@ -16,7 +16,7 @@ const ConfigSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   PUBLIC_BASE_URL: z.url().optional(),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   MAX_BODY_BYTES: z.coerce
     .number()

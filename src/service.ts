@@ -18,6 +18,7 @@ import type { TerminalHook } from './jobs/terminal-hooks.ts';
 import { createJobTimingHook } from './observability/job-timings.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, registerLiveGauges } from './observability/metrics.ts';
+import { createBoss, ensureQueues } from './queue/queue.ts';
 import { OpenStreams } from './realtime/open-streams.ts';
 import { attachWebSocketChannel, type WebSocketChannel } from './realtime/ws-server.ts';
 import { createMessageSubmitter } from './routes/jobs/submit-message.ts';
@@ -27,7 +28,6 @@ import { CALLBACK_QUEUE, type Dispatcher, startDispatcher } from './webhooks/dis
 import { createSecretCipher } from './webhooks/secret-cipher.ts';
 import { startStalledCallbackRescuer } from './webhooks/stalled-callback-rescuer.ts';
 import { startLostJobRescuer } from './worker/lost-job-rescuer.ts';
-import { createBoss, ensureQueues } from './worker/queue.ts';
 import { startRetentionSweeper } from './worker/retention-sweeper.ts';
 import { startWorkers, type Workers } from './worker/workers.ts';
 
@@ -69,9 +69,9 @@ export interface RunningService {
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, databaseUrl, log } = options;
   await migrateDatabase(databaseUrl);
-  const sql = createSql(databaseUrl, { max: 20 });
+  const sql = createSql(databaseUrl, { max: 12 });
   // Claims and progress of attempts: no WAL flush to wait for (see SqlOptions.durableCommits).
-  const relaxedSql = createSql(databaseUrl, { max: 8, durableCommits: false });
+  const relaxedSql = createSql(databaseUrl, { max: 4, durableCommits: false });
   const registry = createRegistry(options.jobTypes);
   const boss: PgBoss = createBoss(databaseUrl, log);
   await boss.start();

@@ -1,8 +1,10 @@
 // Baseline: pg-boss alone on the same database — send + work with the service's worker settings
 // (end-to-end throughput and latency), and pickup on an idle queue with default polling and no
 // NOTIFY (what the service would get without LISTEN/NOTIFY).
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PgBoss } from 'pg-boss';
+import postgres from 'postgres';
 import { receiveArgs, sendResult } from '../support/child-ipc.ts';
 import { percentile } from '../support/stats.ts';
 
@@ -16,7 +18,9 @@ export type RawPgBossArgs =
       waitMs: number;
       maxInFlight: number;
     }
-  | { mode: 'pickup'; samples: number; notify: boolean; maxGapMs: number };
+  | { mode: 'pickup'; samples: number; notify: boolean; maxGapMs: number }
+  /** pg-boss alone: a backlog of `jobs` inserted first, then fetched and completed by one worker. */
+  | { mode: 'drain'; jobs: number; batchSize: number };
 
 export interface RawPgBossResult {
   sent: number;
@@ -31,6 +35,7 @@ const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('raw-pgboss needs DATABASE_URL');
 const args = await receiveArgs<RawPgBossArgs>();
 const notify = args.mode !== 'pickup' || args.notify;
+const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
 const boss = new PgBoss({
   connectionString: databaseUrl,
   max: 10,
@@ -40,7 +45,7 @@ const boss = new PgBoss({
 });
 boss.on('error', (error) => process.stderr.write(`raw pg-boss: ${String(error)}\n`));
 await boss.start();
-const queue = `bench-raw-${args.mode}-${notify ? 'notify' : 'poll'}`;
+const queue = `bench-raw-${args.mode}-${notify ? 'notify' : 'poll'}${args.mode === 'drain' ? `-${Date.now()}` : ''}`;
 await boss.createQueue(queue, { notify });
 await boss.updateQueue(queue, { notify });
 
@@ -48,7 +53,29 @@ const sentAt = new Map<string, number>();
 const doneAt = new Map<string, number>();
 let onDone: () => void = () => {};
 
-if (args.mode === 'pickup') {
+if (args.mode === 'drain') {
+  const ids: string[] = [];
+  for (let i = 0; i < args.jobs; i += 1000) {
+    const chunk = Array.from({ length: Math.min(1000, args.jobs - i) }, () => ({
+      id: randomUUID(),
+      data: { sent: 0 },
+    }));
+    await boss.insert(queue, chunk);
+    ids.push(...chunk.map((j) => j.id));
+  }
+  await sql`analyze pgboss.job`;
+  const start = Date.now();
+  for (const id of ids) sentAt.set(id, start);
+  await boss.work<{ sent: number }>(
+    queue,
+    { batchSize: args.batchSize, burstWhenBatchFull: true },
+    async (jobs) => {
+      const now = Date.now();
+      for (const job of jobs) doneAt.set(job.id, now);
+      if (doneAt.size >= sentAt.size) onDone();
+    },
+  );
+} else if (args.mode === 'pickup') {
   // Defaults on purpose: the base poll (2 s) is what a worker without NOTIFY waits.
   await boss.work<{ sent: number }>(queue, async ([job]) => {
     if (job) doneAt.set(job.id, Date.now());
@@ -116,6 +143,16 @@ if (args.mode === 'flood') {
   }
   await Promise.all(pending);
   await allDone(args.waitMs);
+} else if (args.mode === 'drain') {
+  await allDone(120_000);
+  // Completion is written after the handler returns: wait for pg-boss to have completed them all.
+  for (;;) {
+    const [row] = await sql<{ n: number }[]>`
+      select count(*)::int as n from pgboss.job where name = ${queue} and state = 'completed'`;
+    if ((row?.n ?? 0) >= sentAt.size) break;
+    await sleep(20);
+  }
+  for (const id of sentAt.keys()) if (doneAt.has(id)) doneAt.set(id, Date.now());
 } else {
   for (let i = 0; i < args.samples; i++) {
     // A random gap so each send lands at a random phase of the poll loop.
@@ -140,6 +177,7 @@ for (const [id, sent] of sentAt) {
   last = Math.max(last, done);
 }
 await boss.stop({ graceful: false, close: true, timeout: 2000 });
+await sql.end();
 sendResult({
   sent: sentAt.size,
   failedSends,

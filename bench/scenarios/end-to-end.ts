@@ -1,11 +1,12 @@
 // End to end: jobs submitted over HTTP until they are succeeded — completed jobs/s when flooded,
-// and submit→succeeded latency at a fixed offered rate — against raw pg-boss send + work with the
-// same worker settings. Send times are the client's clock; finished_at is the database's, on the
-// same machine.
+// and submit→succeeded latency at a fixed offered rate — against the naive design
+// (baselines/naive-design.ts) driven by the same client, and (diagnostic) raw pg-boss send + work
+// with our old worker settings. Send times are the client's clock; finished_at is the database's,
+// on the same machine.
 import type { RawPgBossArgs, RawPgBossResult } from '../baselines/raw-pgboss.ts';
 import type { SubmitMode, SubmitResult } from '../load-submit.ts';
 import { type BenchContext, waitForDrain } from '../support/bench-context.ts';
-import { runBenchChild } from '../support/child-process.ts';
+import { runBenchChild, spawnBenchChild } from '../support/child-process.ts';
 import { percentile } from '../support/stats.ts';
 import { SUBMIT_BODY } from './submit-throughput.ts';
 
@@ -17,20 +18,30 @@ export interface EndToEnd {
   p99Ms: number;
 }
 
-const WORKER_CONCURRENCY = 16; // the service's default WORKER_CONCURRENCY
+/** The worker settings the service had before #12 (batchSize 1, 16 workers): a diagnostic only. */
+const OLD_WORKER_CONCURRENCY = 16;
 
-async function collectFinished(ctx: BenchContext, sent: Array<[string, number]>, timeoutMs: number) {
+/** Where finished jobs are read: our jobs table, or the naive design's (uuid ids). */
+type JobTable = 'jobs' | 'naive_jobs';
+
+async function collectFinished(
+  ctx: BenchContext,
+  sent: Array<[string, number]>,
+  timeoutMs: number,
+  table: JobTable = 'jobs',
+) {
   const ids = sent.map(([id]) => id);
+  const idMatch = table === 'jobs' ? ctx.sql`id = any(${ids}::text[])` : ctx.sql`id = any(${ids}::uuid[])`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [row] = await ctx.sql<{ n: number }[]>`
-      select count(*)::int as n from jobs where id = any(${ids}) and finished_at is not null`;
+      select count(*)::int as n from ${ctx.sql(table)} where ${idMatch} and finished_at is not null`;
     if ((row?.n ?? 0) >= ids.length || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 200));
   }
   const rows = await ctx.sql<{ id: string; ms: number }[]>`
-    select id, extract(epoch from finished_at) * 1000 as ms from jobs
-    where id = any(${ids}) and status = 'succeeded'`;
+    select id::text, extract(epoch from finished_at) * 1000 as ms from ${ctx.sql(table)}
+    where ${idMatch} and status = 'succeeded'`;
   const finished = new Map(rows.map((r) => [r.id, Number(r.ms)]));
   const latencies: number[] = [];
   let first = Number.POSITIVE_INFINITY;
@@ -51,14 +62,44 @@ async function collectFinished(ctx: BenchContext, sent: Array<[string, number]>,
   } satisfies EndToEnd;
 }
 
-const submitter = (ctx: BenchContext, args: SubmitMode) =>
+const submitter = (ctx: BenchContext, args: SubmitMode, url = ctx.serviceUrl) =>
   runBenchChild<SubmitResult>(
     'load-submit',
     'load-submit.ts',
     {},
-    { url: ctx.serviceUrl, key: ctx.key, body: SUBMIT_BODY, ...args },
+    { url, key: ctx.key, body: SUBMIT_BODY, ...args },
     180_000,
   );
+
+/** The naive design in its own process, flooded or at a rate by the same client as ours. */
+export async function measureNaive(
+  ctx: BenchContext,
+  load:
+    | { mode: 'flood'; durationSeconds: number }
+    | { mode: 'rate'; ratePerSecond: number; durationSeconds: number },
+): Promise<EndToEnd> {
+  const naive = spawnBenchChild('naive-design', 'baselines/naive-design.ts', {
+    DATABASE_URL: ctx.databaseUrl,
+  });
+  try {
+    const { url } = await naive.next<{ url: string }>('ready', 30_000);
+    const args: SubmitMode =
+      load.mode === 'flood'
+        ? { mode: 'flood', durationSeconds: load.durationSeconds, connections: 50 }
+        : {
+            mode: 'rate',
+            ratePerSecond: load.ratePerSecond,
+            durationSeconds: load.durationSeconds,
+            maxInFlight: ctx.quick ? 100 : 1000,
+          };
+    const { sent } = await submitter(ctx, args, url);
+    const result = await collectFinished(ctx, sent, finishWaitMs(ctx), 'naive_jobs');
+    ctx.log(`naive design ${load.mode}: ${JSON.stringify(result)}`);
+    return result;
+  } finally {
+    await naive.stop(3000);
+  }
+}
 
 /** How long to wait for the last jobs to finish after the submitting stops. */
 const finishWaitMs = (ctx: BenchContext) => (ctx.quick ? 2000 : 30_000);
@@ -103,7 +144,7 @@ export async function rawFlood(ctx: BenchContext, durationSeconds: number): Prom
     mode: 'flood',
     durationSeconds,
     connections: 50,
-    concurrency: WORKER_CONCURRENCY,
+    concurrency: OLD_WORKER_CONCURRENCY,
     waitMs: finishWaitMs(ctx),
   });
   ctx.log(`raw pg-boss flood: ${JSON.stringify(result)}`);
@@ -115,10 +156,17 @@ export async function rawAtRate(ctx: BenchContext, ratePerSecond: number, durati
     mode: 'rate',
     ratePerSecond,
     durationSeconds,
-    concurrency: WORKER_CONCURRENCY,
+    concurrency: OLD_WORKER_CONCURRENCY,
     maxInFlight: ctx.quick ? 100 : 1000,
     waitMs: finishWaitMs(ctx),
   });
   ctx.log(`raw pg-boss at ${ratePerSecond}/s: ${JSON.stringify(result)}`);
   return result;
+}
+
+/** pg-boss alone: a backlog fetched and completed by one worker with batchSize 50. */
+export async function pgBossAlone(ctx: BenchContext, jobs: number): Promise<number> {
+  const result = await runRawPgBoss(ctx, { mode: 'drain', jobs, batchSize: 50 });
+  ctx.log(`pg-boss alone, batchSize 50: ${JSON.stringify(result)}`);
+  return result.jobsPerSecond;
 }

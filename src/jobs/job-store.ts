@@ -206,6 +206,29 @@ export async function startAttempt(db: Db, id: string): Promise<JobWithInput | u
   return rows[0];
 }
 
+/** Claims a new attempt of each job (see startAttempt) in one statement; absent ids were not claimable. */
+export async function startAttempts(db: Db, ids: string[]): Promise<JobWithInput[]> {
+  if (ids.length === 0) return [];
+  return db<JobWithInput[]>`
+    with u as (
+      update jobs set status = 'running', attempt = attempt + 1, progress = null,
+        started_at = coalesce(started_at, now()), event_seq = event_seq + 1
+      where id = any(${ids}::text[]) and status in ('queued', 'running')
+      returning *
+    ), e as (
+      ${statusEventOfUpdated(db)}
+    )
+    select ${db(STATUS_COLUMNS as unknown as string[])}, input, pg_notify('job_events', id || ' ' || event_seq) from u`;
+}
+
+/** Jobs by id, whatever their owner (for the submit path's recovery, which knows the owner). */
+export async function findJobsById(db: Db, ids: string[]): Promise<JobRow[]> {
+  if (ids.length === 0) return [];
+  return db<
+    JobRow[]
+  >`select ${db(STATUS_COLUMNS as unknown as string[])} from jobs where id = any(${ids}::text[])`;
+}
+
 export interface ProgressValue {
   percent: number;
   message?: string | null | undefined;
@@ -237,6 +260,41 @@ export async function writeProgress(
     )
     select pg_notify('job_events', id || ' ' || event_seq) from u`;
   return rows.length > 0;
+}
+
+export interface ProgressWrite {
+  id: string;
+  attempt: number;
+  value: ProgressValue;
+}
+
+/** Writes many attempts' progress in one statement (at most one per job); returns the ids written. */
+export async function writeProgressMany(db: Db, writes: ProgressWrite[]): Promise<Set<string>> {
+  if (writes.length === 0) return new Set();
+  const progress = writes.map((w) =>
+    JSON.stringify({
+      percent: w.value.percent,
+      message: w.value.message ?? null,
+      ...(w.value.data === undefined ? {} : { data: w.value.data }),
+    }),
+  );
+  const rows = await db<{ id: string }[]>`
+    with p as (
+      select * from unnest(${writes.map((w) => w.id)}::text[], ${writes.map((w) => w.attempt)}::int[],
+        ${progress}::text[], ${writes.map((w) => w.value.percent)}::float8[]) as t(id, attempt, progress, percent)
+    ), u as (
+      update jobs j set
+        progress = p.progress::jsonb || jsonb_build_object('updated_at', to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+        event_seq = j.event_seq + 1
+      from p
+      where j.id = p.id and j.attempt = p.attempt and j.status = 'running'
+        and coalesce((j.progress ->> 'percent')::float8, 0) <= p.percent
+      returning j.id, j.event_seq, j.progress
+    ), e as (
+      insert into job_events (job_id, seq, kind, payload) select id, event_seq, 'progress', progress from u
+    )
+    select id, pg_notify('job_events', id || ' ' || event_seq) from u`;
+  return new Set(rows.map((r) => r.id));
 }
 
 export type AttemptOutcome =
@@ -275,6 +333,52 @@ export async function finishAttempt(
     )
     select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
   return rows[0];
+}
+
+export interface FinishWrite {
+  id: string;
+  attempt: number;
+  outcome: AttemptOutcome;
+}
+
+/**
+ * finishAttempt for many attempts of DIFFERENT jobs in one statement (same fence, same rules).
+ * Outcomes with an artifact take finishAttempt. Returns the rows written, by id.
+ */
+export async function finishAttempts(
+  db: Db,
+  writes: FinishWrite[],
+  canceledError: Record<string, unknown>,
+): Promise<Map<string, JobRow>> {
+  if (writes.length === 0) return new Map();
+  const outputOf = (o: AttemptOutcome) =>
+    o.status === 'succeeded' && o.output !== undefined && o.output !== null ? JSON.stringify(o.output) : null;
+  const errorOf = (o: AttemptOutcome) => (o.status === 'succeeded' ? null : JSON.stringify(o.error));
+  const rows = await db<JobRow[]>`
+    with input as (
+      select * from unnest(
+        ${writes.map((w) => w.id)}::text[], ${writes.map((w) => w.attempt)}::int[],
+        ${writes.map((w) => w.outcome.status)}::text[], ${writes.map((w) => outputOf(w.outcome))}::text[],
+        ${writes.map((w) => errorOf(w.outcome))}::text[]
+      ) as t(id, attempt, status, output, error)
+    ), u as (
+      update jobs j set
+        status = case when i.status = 'succeeded' and j.cancel_requested_at is not null then 'canceled' else i.status end,
+        error = case when i.status = 'succeeded' and j.cancel_requested_at is not null then ${db.json(canceledError as never)}::jsonb
+                     else i.error::jsonb end,
+        output = case when j.cancel_requested_at is null then i.output::jsonb end,
+        artifact = null,
+        artifact_content_type = null,
+        failures = j.failures + case when i.status = 'failed' then 1 else 0 end,
+        finished_at = now(), event_seq = j.event_seq + 1
+      from input i
+      where j.id = i.id and j.attempt = i.attempt and j.status = 'running'
+      returning j.*
+    ), e as (
+      ${statusEventOfUpdated(db)}
+    )
+    select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /** A failed attempt with retries left goes back to queued (running → queued), fenced likewise. */
@@ -412,8 +516,9 @@ export async function takeCapSlots(
   maxActive: number,
 ): Promise<CapSlots> {
   const ids = [...wanted.keys()];
-  await lockOwnersForSubmit(db, ids);
-  const active = await countActiveJobs(db, ids);
+  // Pipelined (one write, one round trip): the server still runs the count after the lock is
+  // granted, as its own statement with its own snapshot.
+  const [, active] = await Promise.all([lockOwnersForSubmit(db, ids), countActiveJobs(db, ids)]);
   const granted = new Map<string, number>();
   for (const [id, count] of active) {
     const n = Math.max(0, Math.min(wanted.get(id) ?? 0, maxActive - count));

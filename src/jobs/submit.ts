@@ -12,7 +12,7 @@ import {
   saveIdempotencyRecord,
   tryLockIdempotencyKey,
 } from './idempotency.ts';
-import { findOwnedJob, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
+import { findJobsById, findOwnedJob, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
 import { type SubmitBatcher, writeJobs } from './submit-batcher.ts';
 
 export interface SubmitRequest {
@@ -74,6 +74,24 @@ export async function submitJob(
     const outcome = await deps.batcher.submit(newJob);
     return outcome.kind === 'created' ? outcome : { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
   }
+  try {
+    return await submitInTransaction(deps, newJob, ownerId, idempotencyKey, requestHash);
+  } catch (error) {
+    // The COMMIT may have reached the server with only its acknowledgement lost: then the job
+    // exists, and answering 500 would make a client retry into a duplicate.
+    const [row] = await findJobsById(deps.sql, [newJob.id]).catch(() => []);
+    if (row && row.owner_id === ownerId) return { kind: 'created', job: row };
+    throw error;
+  }
+}
+
+function submitInTransaction(
+  deps: SubmitDeps,
+  newJob: NewJob,
+  ownerId: string,
+  idempotencyKey: string | undefined,
+  requestHash: string,
+): Promise<SubmitOutcome> {
   return deps.sql.begin(async (tx): Promise<SubmitOutcome> => {
     if (idempotencyKey) {
       if (!(await tryLockIdempotencyKey(tx, ownerId, idempotencyKey)))

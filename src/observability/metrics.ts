@@ -10,6 +10,8 @@ export interface Metrics {
   jobsSubmitted: Counter<'type'>;
   jobsFinished: Counter<'type' | 'status'>;
   callbackAttempts: Counter<'outcome'>;
+  /** WebSockets paused because their received messages outran handling (backpressure engaged). */
+  websocketPauses: Counter;
   /** Seconds from submit to the job's first start, per type (observed when the job finishes). */
   jobQueueWait: Histogram<'type'>;
   /** Seconds from the job's first start to its terminal status, per type and status. */
@@ -100,6 +102,11 @@ export function createMetrics(): Metrics {
       name: 'callback_attempts_total',
       help: 'Callback delivery attempts by outcome',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    websocketPauses: new Counter({
+      name: 'websocket_backpressure_pauses_total',
+      help: 'Times a WebSocket stopped being read because its unhandled messages passed WS_MAX_PENDING_BYTES',
       registers: [registry],
     }),
     jobQueueWait: new Histogram({

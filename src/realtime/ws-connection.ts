@@ -87,6 +87,7 @@ export class Connection {
     if (!this.#paused && this.#pendingBytes > this.#deps.config.WS_MAX_PENDING_BYTES) {
       this.#paused = true;
       this.ws.pause();
+      this.#deps.metrics.websocketPauses.inc();
     }
     this.#queue = this.#queue
       .then(() => this.#handle(text))

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { PgBoss } from 'pg-boss';
 import { toJobResource } from '../jobs/job-resource.ts';
 import type { TerminalHook } from '../jobs/terminal-hooks.ts';
-import { bossDbOf } from '../worker/pg-boss-adapter.ts';
+import { bossDbOf } from '../queue/pg-boss-adapter.ts';
 import { scheduleAttempt } from './dispatcher.ts';
 import { insertEvent } from './webhook-store.ts';
 

@@ -2,6 +2,9 @@
 // approved: node:http(s) with a `lookup` that answers only that address, so no second DNS query
 // can rebind the name; SNI and Host stay the URL's. One deadline covers connect, send and read;
 // the response body is read up to 64 KiB and dropped; redirects are never followed.
+// Connections are kept alive in one agent per (origin, checked address): every socket an agent
+// pools was opened through that address's pinned lookup, so a pooled socket can never reach an
+// address that was not checked, and a name that now resolves elsewhere gets another agent.
 
 import http from 'node:http';
 import https from 'node:https';
@@ -38,6 +41,45 @@ function pinnedLookup(address: ResolvedAddress): LookupFunction {
   };
 }
 
+/** Agents kept at most; the least recently used beyond it is closed. */
+const MAX_AGENTS = 256;
+/** An idle kept-alive socket is closed after this (below common servers' 5 s keep-alive). */
+const IDLE_SOCKET_MS = 4000;
+const agents = new Map<string, http.Agent>();
+
+/** The agent for this origin AND this checked address (see the module comment). */
+export function agentFor(url: URL, address: ResolvedAddress): http.Agent {
+  const key = `${url.origin} ${address.address}`;
+  const existing = agents.get(key);
+  if (existing) {
+    // Map order is insertion order: re-insert to mark it recently used.
+    agents.delete(key);
+    agents.set(key, existing);
+    return existing;
+  }
+  const options = {
+    keepAlive: true,
+    maxSockets: 64,
+    maxFreeSockets: 64,
+    timeout: IDLE_SOCKET_MS,
+    lookup: pinnedLookup(address),
+  };
+  const agent = url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+  agents.set(key, agent);
+  if (agents.size > MAX_AGENTS) {
+    const [oldestKey, oldest] = agents.entries().next().value as [string, http.Agent];
+    agents.delete(oldestKey);
+    oldest.destroy();
+  }
+  return agent;
+}
+
+/** Closes every kept-alive connection (on stop). */
+export function closeDeliveryAgents(): void {
+  for (const agent of agents.values()) agent.destroy();
+  agents.clear();
+}
+
 export function deliverOnce(request: DeliveryRequest): Promise<DeliveryResponse> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -56,8 +98,7 @@ export function deliverOnce(request: DeliveryRequest): Promise<DeliveryResponse>
       {
         method: 'POST',
         lookup: pinnedLookup(request.address),
-        // A fresh connection per attempt: nothing pooled can carry a socket to another address.
-        agent: false,
+        agent: agentFor(request.url, request.address),
         headers: {
           ...request.headers,
           'content-type': 'application/json',

@@ -39,10 +39,12 @@ export async function insertEvent(
   return rows.length > 0;
 }
 
-export async function findEvent(db: Db, id: string): Promise<WebhookEventRow | undefined> {
+/** Many events in one read (a delivery batch); absent ids are not in the map. */
+export async function findEvents(db: Db, ids: string[]): Promise<Map<string, WebhookEventRow>> {
+  if (ids.length === 0) return new Map();
   const rows = await db<WebhookEventRow[]>`
-    select id, job_id, owner_id, url, body, status, attempts from webhook_events where id = ${id}`;
-  return rows[0];
+    select id, job_id, owner_id, url, body, status, attempts from webhook_events where id = any(${ids}::text[])`;
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /** The owner's event for a job: the caller has already found the job by id and owner. */

@@ -1,9 +1,7 @@
-// Wakes idle workers for jobs that became runnable since the last look: scheduled jobs whose
-// run_at just passed, and jobs just inserted. pg-boss sends one NOTIFY per insert statement, and
-// only when a job is runnable at once, so without this a scheduled job would wait for an idle
-// worker's next poll (QUEUE_POLL_SECONDS) and a batch of many jobs would wake one worker, not as
-// many as it has jobs; the contract starts a due job within about a second when a worker is free.
-import type { PgBoss } from 'pg-boss';
+// Wakes a queue's runner for jobs that became runnable since the last look: scheduled jobs whose
+// run_at just passed, and jobs just inserted. pg-boss sends its NOTIFY only when a job is runnable
+// at once, so without this a scheduled job would wait for the runner's next poll (QUEUE_POLL_MS);
+// the contract starts a due job within about a second when a worker is free.
 import type { Sql } from '../db/client.ts';
 import { queueNameOf } from '../job-types/registry.ts';
 
@@ -24,8 +22,8 @@ async function readHead(sql: Sql): Promise<{ now: string; seq: string }> {
 
 export async function startDueJobWaker(
   sql: Sql,
-  boss: PgBoss,
-  queues: ReadonlySet<string>,
+  /** Makes the queue's runner fetch now (it takes as many jobs as it has free slots). */
+  wake: (queue: string) => void,
   onError: (error: unknown) => void,
 ): Promise<DueJobWaker> {
   // Read before the workers take submissions, so the first jobs are not taken for old ones.
@@ -35,8 +33,8 @@ export async function startDueJobWaker(
     const head = await readHead(sql);
     const last = since;
     since = head;
-    const rows = await sql<{ type: string; due: number }[]>`
-      select type, count(*)::int as due from (
+    const rows = await sql<{ type: string }[]>`
+      select distinct type from (
         select type from jobs
         where seq > ${last.seq} and seq <= ${head.seq} and status = 'queued'
           and (run_at is null or run_at <= ${head.now}::timestamptz)
@@ -44,8 +42,8 @@ export async function startDueJobWaker(
         select type from jobs
         where status = 'queued' and run_at is not null
           and run_at > ${last.now}::timestamptz and run_at <= ${head.now}::timestamptz
-      ) as due group by type`;
-    for (const row of rows) wake(boss, queueNameOf(row.type), row.due, queues);
+      ) as due`;
+    for (const row of rows) wake(queueNameOf(row.type));
   };
   // During a database outage every check fails: report the first failure, not four a second.
   let failing = false;
@@ -68,12 +66,4 @@ export async function startDueJobWaker(
   }, DUE_CHECK_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };
-}
-
-/** Up to `count` idle workers of the queue fetch now; when none is idle, each fetches once done. */
-function wake(boss: PgBoss, queue: string, count: number, queues: ReadonlySet<string>): void {
-  if (!queues.has(queue)) return;
-  const workers = boss.getWipData().filter((w) => w.name === queue);
-  const idle = workers.filter((w) => w.count === 0).slice(0, count);
-  for (const w of idle.length > 0 ? idle : workers) boss.notifyWorker(w.id);
 }

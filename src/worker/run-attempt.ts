@@ -1,36 +1,35 @@
-// Runs one attempt of one job: claim it (attempt + 1, the fence), run the handler with progress,
-// cancel and timeout wired in, then write exactly one outcome. Throwing tells pg-boss to retry.
-import type { Job } from 'pg-boss';
+// Runs one claimed attempt of one job (the claim, attempt + 1, is the fence and was taken for the
+// whole fetched batch by the queue runner): the handler with progress, cancel, timeout and the
+// claim's signal wired in, then exactly one settlement through the finisher — a terminal status,
+// a requeue for a retry, or a release when the claim was lost or the process is stopping.
 import type { Sql } from '../db/client.ts';
 import type { AnyJobType } from '../job-types/define-job-type.ts';
 import { canceledError, failedError, timedOutError } from '../jobs/job-errors.ts';
-import {
-  type AttemptOutcome,
-  releaseAttempt,
-  requeueAttempt,
-  startAttempt,
-  writeProgress,
-} from '../jobs/job-store.ts';
+import type { AttemptOutcome, JobWithInput } from '../jobs/job-store.ts';
 import type { TerminalHook } from '../jobs/terminal-hooks.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { AttemptFinisher } from './attempt-finisher.ts';
+import type { AttemptFinisher, QueueEntry } from './attempt-finisher.ts';
 import { createProgressReporter } from './progress-reporter.ts';
+import type { ProgressWriter } from './progress-writer.ts';
 
 export interface AttemptDeps {
   sql: Sql;
-  /** For the claim and progress writes, which need no WAL flush (see createSql's durableCommits). */
+  /** For the batched claim, which needs no WAL flush (see createSql's durableCommits). */
   relaxedSql: Sql;
   log: Logger;
   terminalHooks: readonly TerminalHook[];
   /** Controllers of the attempts running in this process, by job id, for cancel requests. */
   running: Map<string, AbortController>;
-  /** Writes terminal statuses (with their hooks), group-committed. */
+  /** Settles attempts (statuses, hooks and queue entries), group-committed. */
   finisher: AttemptFinisher;
+  /** Writes progress, group-committed. */
+  progress: ProgressWriter;
   /** Called after a terminal status committed (for metrics). */
   onFinished?: (type: string, status: string) => void;
 }
 
-export class RetryableAttemptError extends Error {}
+/** Why a claim's signal aborted: the entry went elsewhere, or this process is stopping. */
+export const STOPPING = 'stopping';
 
 /** Rejects as soon as the signal aborts, so a handler that ignores its signal cannot hold the outcome. */
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -42,8 +41,8 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-async function finish(deps: AttemptDeps, id: string, attempt: number, outcome: AttemptOutcome) {
-  const row = await deps.finisher.finish(id, attempt, outcome);
+async function finish(deps: AttemptDeps, job: JobWithInput, outcome: AttemptOutcome, entry: QueueEntry) {
+  const row = await deps.finisher.finish(job.id, job.attempt, outcome, entry);
   if (row) deps.onFinished?.(row.type, row.status);
   return row;
 }
@@ -51,26 +50,26 @@ async function finish(deps: AttemptDeps, id: string, attempt: number, outcome: A
 export async function runAttempt(
   deps: AttemptDeps,
   type: AnyJobType,
-  bossJob: Job<{ job_id: string }>,
+  job: JobWithInput,
+  entry: QueueEntry,
+  /** Aborts when the claim is lost (heartbeat refused) or the process stops past its grace. */
+  claim: AbortSignal,
 ): Promise<void> {
-  const id = bossJob.data.job_id;
-  const job = await startAttempt(deps.relaxedSql, id);
-  if (!job) return; // canceled or finished meanwhile: nothing to run, the queue entry completes
-  const attempt = job.attempt;
+  const { id, attempt } = job;
   const log = deps.log.child({ job_id: id, type: type.type, attempt });
 
   if (job.cancel_requested_at) {
-    await finish(deps, id, attempt, { status: 'canceled', error: canceledError() });
+    await finish(deps, job, { status: 'canceled', error: canceledError() }, entry);
     return;
   }
 
   const timeoutSeconds = type.timeoutSeconds ?? 900;
   const cancel = new AbortController();
   const timeout = AbortSignal.timeout(timeoutSeconds * 1000);
-  const signal = AbortSignal.any([cancel.signal, timeout, bossJob.signal]);
+  const signal = AbortSignal.any([cancel.signal, timeout, claim]);
   deps.running.set(id, cancel);
   const progress = createProgressReporter(
-    (value) => writeProgress(deps.relaxedSql, id, attempt, value),
+    (value) => deps.progress.write({ id, attempt, value }),
     (error) => log.warn('progress write failed', { error: String(error) }),
   );
 
@@ -101,13 +100,15 @@ export async function runAttempt(
   } catch (error) {
     if (cancel.signal.aborted) outcome = { status: 'canceled', error: canceledError() };
     else if (timeout.aborted) outcome = { status: 'failed', error: timedOutError(timeoutSeconds, attempt) };
-    else if (bossJob.signal.aborted) {
-      // The claim was lost (expired, or the process is stopping): another attempt owns the job now,
-      // and the fence makes any write of ours a no-op. Let pg-boss count it as a failed run.
+    else if (claim.aborted) {
+      // The claim was lost (another attempt owns the job now, and the fence makes any write of
+      // ours a no-op) or the process is stopping: give the job back without counting a failure.
       deps.running.delete(id);
       await progress.flush();
-      await releaseAttempt(deps.relaxedSql, id, attempt);
-      throw new RetryableAttemptError(`attempt ${attempt} lost its claim`);
+      const stopping = claim.reason === STOPPING;
+      await deps.finisher.release(id, attempt, stopping, entry);
+      log.info(stopping ? 'attempt released: stopping' : 'attempt released: claim lost');
+      return;
     } else
       outcome = {
         status: 'failed',
@@ -119,22 +120,27 @@ export async function runAttempt(
   }
 
   if (outcome.status === 'failed' && job.failures + 1 < job.max_attempts) {
-    const requeued = await requeueAttempt(deps.sql, id, attempt, outcome.error);
+    const requeued = await deps.finisher.requeue(id, attempt, outcome.error, entry);
     if (requeued) {
       log.info('attempt failed, will retry', { error: outcome.error.detail });
-      throw new RetryableAttemptError(String(outcome.error.detail));
+      return;
     }
   }
   try {
-    await finish(deps, id, attempt, outcome);
+    await finish(deps, job, outcome, entry);
   } catch (error) {
     // An output the database refuses (a NUL in a string, say) would fail every rerun the same way:
     // end the job once, failed, instead of running the handler again and again.
     if (outcome.status !== 'succeeded') throw error;
     log.error('result could not be stored', { error: String(error) });
-    await finish(deps, id, attempt, {
-      status: 'failed',
-      error: failedError('The job finished, but its result could not be stored.', attempt),
-    });
+    await finish(
+      deps,
+      job,
+      {
+        status: 'failed',
+        error: failedError('The job finished, but its result could not be stored.', attempt),
+      },
+      entry,
+    );
   }
 }

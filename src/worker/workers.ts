@@ -1,25 +1,29 @@
-// The worker role: one pg-boss worker per job type, cancel requests routed to running attempts
-// (NOTIFY first, a slow poll as the safety net), and a graceful stop.
+// The worker role: one queue runner per job type (batched fetch, claim, heartbeat and settle),
+// woken over NOTIFY; cancel requests routed to running attempts (NOTIFY first, a slow poll as the
+// safety net); and a graceful stop that gives unfinished attempts back without spending a retry.
 import type { PgBoss } from 'pg-boss';
 import type { Sql } from '../db/client.ts';
 import type { JobTypeRegistry } from '../job-types/registry.ts';
-import { queueNameOf } from '../job-types/registry.ts';
 import type { JobFeed } from '../jobs/job-feed.ts';
 import { findCancelRequested } from '../jobs/job-store.ts';
 import type { TerminalHook } from '../jobs/terminal-hooks.ts';
 import type { Logger } from '../observability/logger.ts';
+import { HEARTBEAT_SECONDS } from '../queue/queue.ts';
+import { createBossWorkerWaker, startQueueWaker } from '../queue/queue-waker.ts';
 import { AttemptFinisher } from './attempt-finisher.ts';
 import { startDueJobWaker } from './due-job-waker.ts';
-import { fetchAgainWhenDone, startQueueWaker } from './queue-waker.ts';
-import { runAttempt } from './run-attempt.ts';
+import { createProgressWriter } from './progress-writer.ts';
+import { QueueRunner } from './queue-runner.ts';
 
 const CANCEL_POLL_MS = 2000;
 /**
- * How often an idle worker fetches without being woken. New jobs wake a worker over NOTIFY
- * (queue-waker.ts), but pg-boss announces neither retries nor a crashed worker's job becoming
- * runnable again: this poll is what finds those, so it bounds their extra delay.
+ * How often an idle runner fetches without being woken. New jobs wake it over NOTIFY, but pg-boss
+ * announces neither retries nor a crashed worker's job becoming runnable again: this poll is what
+ * finds those, so it bounds their extra delay.
  */
-const QUEUE_POLL_SECONDS = 2;
+const QUEUE_POLL_MS = 2000;
+/** How long a stop waits for running attempts before giving them back to the queue. */
+export const STOP_GRACE_MS = 20_000;
 
 export interface WorkerDeps {
   sql: Sql;
@@ -31,8 +35,9 @@ export interface WorkerDeps {
   terminalHooks: readonly TerminalHook[];
   concurrency: number;
   onFinished?: (type: string, status: string) => void;
-  /** Other queues whose workers this process runs and NOTIFY should wake (callback delivery). */
+  /** Other queues whose pg-boss workers this process runs and NOTIFY should wake (callback delivery). */
   alsoWake?: readonly string[];
+  stopGraceMs?: number;
 }
 
 export interface Workers {
@@ -42,13 +47,15 @@ export interface Workers {
 
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const running = new Map<string, AbortController>();
+  const finisher = new AttemptFinisher(deps.sql, deps.terminalHooks, deps.boss);
   const attemptDeps = {
     sql: deps.sql,
     relaxedSql: deps.relaxedSql,
     log: deps.log,
     terminalHooks: deps.terminalHooks,
     running,
-    finisher: new AttemptFinisher(deps.sql, deps.terminalHooks),
+    finisher,
+    progress: createProgressWriter(deps.relaxedSql),
     onFinished: deps.onFinished,
   };
   const stopListening = deps.feed.onCancelRequested((jobId) => running.get(jobId)?.abort('canceled'));
@@ -61,36 +68,48 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   }, CANCEL_POLL_MS);
   poll.unref();
 
+  const runners = new Map<string, QueueRunner>();
   for (const type of deps.registry.values()) {
-    await deps.boss.work<{ job_id: string }>(
-      queueNameOf(type.type),
-      { batchSize: 1, localConcurrency: deps.concurrency, pollingIntervalSeconds: QUEUE_POLL_SECONDS },
-      async ([job]) => {
-        try {
-          if (job) await runAttempt(attemptDeps, type, job);
-        } finally {
-          fetchAgainWhenDone(deps.boss, queueNameOf(type.type));
-        }
-      },
-    );
+    const runner = new QueueRunner({
+      boss: deps.boss,
+      type,
+      concurrency: deps.concurrency,
+      attemptDeps,
+      log: deps.log,
+      pollMs: QUEUE_POLL_MS,
+      heartbeatSeconds: HEARTBEAT_SECONDS,
+    });
+    runners.set(runner.queue, runner);
+    runner.start();
   }
-  const queues = new Set([
-    ...[...deps.registry.values()].map((type) => queueNameOf(type.type)),
-    ...(deps.alsoWake ?? []),
-  ]);
-  const waker = await startQueueWaker(deps.sql, deps.boss, queues);
-  const dueWaker = await startDueJobWaker(deps.sql, deps.boss, queues, (error) =>
-    deps.log.warn('due-job check failed', { error: String(error) }),
+  const bossQueues = new Set(deps.alsoWake ?? []);
+  const wakeBossWorker = createBossWorkerWaker(deps.boss);
+  const waker = await startQueueWaker(deps.sql, {
+    wake(queue) {
+      const runner = runners.get(queue);
+      if (runner) runner.wake();
+      else if (bossQueues.has(queue)) wakeBossWorker(queue);
+    },
+    wakeAll() {
+      for (const runner of runners.values()) runner.wake();
+      for (const queue of bossQueues) wakeBossWorker(queue);
+    },
+  });
+  // Scheduled jobs coming due (pg-boss sends no NOTIFY for them) wake their runner.
+  const dueWaker = await startDueJobWaker(
+    deps.sql,
+    (queue) => runners.get(queue)?.wake(),
+    (error) => deps.log.warn('due-job check failed', { error: String(error) }),
   );
   return {
     runningCount: () => running.size,
     async stop() {
       clearInterval(poll);
-      stopListening();
       await waker.stop();
       dueWaker.stop();
-      for (const type of deps.registry.values())
-        await deps.boss.offWork(queueNameOf(type.type), { wait: false });
+      await Promise.all([...runners.values()].map((r) => r.stop(deps.stopGraceMs ?? STOP_GRACE_MS)));
+      stopListening();
+      await finisher.drained();
     },
   };
 }

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sql } from '../../src/db/client.ts';
 import type { NewJob } from '../../src/jobs/job-store.ts';
+import { submitJob } from '../../src/jobs/submit.ts';
 import { SubmitBatcher } from '../../src/jobs/submit-batcher.ts';
+import { submitDepsOf } from '../../src/routes/jobs/submit-deps.ts';
 import { startTestService, type TestService } from '../support/test-service.ts';
 
 let svc: TestService;
@@ -52,11 +55,11 @@ describe('SubmitBatcher (group commit)', () => {
   it("does not fail a batch's other requests when one row fails", async () => {
     const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 1000);
     const owner = await svc.newOwner();
-    const clash = newJob(owner.ownerId);
     const results = await Promise.allSettled([
       batcher.submit(newJob(owner.ownerId)),
-      batcher.submit(clash),
-      batcher.submit({ ...newJob(owner.ownerId), id: clash.id }), // a duplicate primary key fails the batch
+      batcher.submit(newJob(owner.ownerId)),
+      // no queue exists for this type: its queue entry fails the batch's transaction
+      batcher.submit({ ...newJob(owner.ownerId), type: 'no.such.type' }),
       batcher.submit(newJob(owner.ownerId)),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
@@ -64,6 +67,26 @@ describe('SubmitBatcher (group commit)', () => {
       select count(*)::int as jobs, count(*) filter (where status = 'queued')::int as active
       from jobs where owner_id = ${owner.ownerId}`;
     expect(row).toMatchObject({ jobs: 3, active: 3 });
+  });
+
+  it('answers created, once each, for a batch whose commit acknowledgement was lost', async () => {
+    const owner = await svc.newOwner();
+    let failures = 0;
+    // The batch commits, then the seam throws as a dropped connection would after COMMIT.
+    const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 3, () => {
+      failures++;
+      throw new Error('connection lost after COMMIT');
+    });
+    const jobs = Array.from({ length: 3 }, () => newJob(owner.ownerId));
+    const outcomes = await Promise.all(jobs.map((j) => batcher.submit(j)));
+    expect(failures).toBe(1);
+    // The cap is 3 and the batch filled it: inserting again would answer 429 (or 500 on the key).
+    expect(outcomes.map((o) => o.kind)).toEqual(['created', 'created', 'created']);
+    expect(outcomes.map((o) => (o.kind === 'created' ? o.job.id : ''))).toEqual(jobs.map((j) => j.id));
+    const [row] = await svc.sql`
+      select (select count(*)::int from jobs where owner_id = ${owner.ownerId}) as jobs,
+             (select count(*)::int from pgboss.job where id = any(${jobs.map((j) => j.id)}::uuid[])) as entries`;
+    expect(row).toMatchObject({ jobs: 3, entries: 3 });
   });
 
   it('gives an owner without a cap row no slots', async () => {
@@ -82,5 +105,38 @@ describe('SubmitBatcher (group commit)', () => {
     const ids = await Promise.all(answers.map(async (r) => (await r.json()).id as string));
     const rows = await svc.sql`select id from jobs where id = any(${ids})`;
     expect(rows).toHaveLength(60);
+  });
+
+  it('answers created for a keyed submit whose commit acknowledgement was lost', async () => {
+    const owner = await svc.newOwner();
+    const real = svc.service.deps.sql;
+    // A pool whose transactions commit, then report a dropped connection.
+    const lossy = new Proxy(real, {
+      get(target, property, receiver) {
+        if (property !== 'begin') return Reflect.get(target, property, receiver);
+        return async (fn: (tx: unknown) => unknown) => {
+          await real.begin(fn as never);
+          throw new Error('connection lost after COMMIT');
+        };
+      },
+    }) as Sql;
+    const deps = { ...submitDepsOf(svc.service.deps), sql: lossy };
+    const outcome = await submitJob(
+      deps,
+      owner.ownerId,
+      { type: 'demo.sleep', input: { duration_ms: 0 } },
+      'key-lost-ack',
+    );
+    expect(outcome.kind).toBe('created');
+    const [row] = await svc.sql`select count(*)::int as n from jobs where owner_id = ${owner.ownerId}`;
+    expect(row?.n).toBe(1);
+    // A retry with the same key replays the job instead of creating another.
+    const again = await submitJob(
+      submitDepsOf(svc.service.deps),
+      owner.ownerId,
+      { type: 'demo.sleep', input: { duration_ms: 0 } },
+      'key-lost-ack',
+    );
+    expect(again.kind).toBe('replayed');
   });
 });

@@ -1,6 +1,7 @@
 // What one client can make the service hold is bounded: WebSockets per owner and unauthenticated
 // sockets are capped, a flood of messages is slowed down (not buffered without limit), and
 // revoking a key closes its sockets (4401) and ends its event streams within 10 s.
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql } from '../../src/db/client.ts';
@@ -69,13 +70,19 @@ describe('WebSocket and SSE bounds', () => {
     const client = await openWs(svc.url, { key: owner.key });
     const filler = 'x'.repeat(60_000);
     const count = 60;
-    // 60 × 60 KB subscribe messages for missing jobs, far past the 64 KiB pending bound.
-    for (let i = 0; i < count; i++) client.send({ type: 'subscribe', job_id: `missing_${i}`, pad: filler });
-    for (let i = 0; i < count; i++) {
+    // 60 × 60 KB subscribe messages for jobs that do not exist, far past the 64 KiB pending bound.
+    // Well-formed ids, so each one waits for a database lookup while the next ones arrive.
+    const ids = Array.from({ length: count }, () => randomUUID());
+    for (const id of ids) client.send({ type: 'subscribe', job_id: id, pad: filler });
+    for (const id of ids) {
       const message = await client.next((m) => m.type === 'error', 30_000);
-      expect(message.job_id).toBe(`missing_${i}`);
+      expect(message.job_id).toBe(id);
     }
     client.ws.close();
+    // The socket was paused (TCP backpressure) rather than its messages buffered without bound.
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    const pauses = Number(/^websocket_backpressure_pauses_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+    expect(pauses).toBeGreaterThan(0);
   }, 60_000);
 
   it('disconnects an SSE client that stops reading instead of queueing events for it without bound', async () => {

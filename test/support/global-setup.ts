@@ -10,8 +10,8 @@ import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { builtInJobTypes } from '../../src/job-types/registry.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { createBoss, ensureQueues } from '../../src/queue/queue.ts';
 import { CALLBACK_QUEUE } from '../../src/webhooks/dispatcher.ts';
-import { createBoss, ensureQueues } from '../../src/worker/queue.ts';
 import { testJobTypes } from './test-job-types.ts';
 
 export const TEMPLATE_DB = 'aj_test_template';

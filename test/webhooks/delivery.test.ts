@@ -1,6 +1,9 @@
 // One attempt against real loopback receivers, no service: pinning, deadline, cap, no redirects.
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deliverOnce, USER_AGENT } from '../../src/webhooks/delivery.ts';
+import { agentFor, deliverOnce, USER_AGENT } from '../../src/webhooks/delivery.ts';
 import { resolveDestination } from '../../src/webhooks/destination.ts';
 import { createSecretCipher } from '../../src/webhooks/secret-cipher.ts';
 import { type CallbackReceiver, startReceiver } from '../support/callback-receiver.ts';
@@ -45,6 +48,67 @@ describe('deliverOnce', () => {
       host: 'fine.test',
       port: 80,
     });
+  });
+});
+
+describe('kept-alive connections', () => {
+  async function countingServer() {
+    let connections = 0;
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      requests++;
+      req.resume();
+      req.on('end', () => res.end());
+    });
+    server.on('connection', () => connections++);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return {
+      port: (server.address() as AddressInfo).port,
+      counts: () => ({ connections, requests }),
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+  const attempt = (port: number, address: string) =>
+    deliverOnce({
+      url: new URL(`http://hooks.keepalive.invalid:${port}/in`),
+      address: { address, family: 4 },
+      headers: {},
+      body: '{}',
+      timeoutMs: 2000,
+    });
+
+  it('sends consecutive attempts to the same origin and checked address over one connection', async () => {
+    const server = await countingServer();
+    try {
+      for (let i = 0; i < 5; i++) expect((await attempt(server.port, '127.0.0.1')).statusCode).toBe(200);
+      expect(server.counts()).toEqual({ connections: 1, requests: 5 });
+    } finally {
+      agentFor(new URL(`http://hooks.keepalive.invalid:${server.port}`), {
+        address: '127.0.0.1',
+        family: 4,
+      }).destroy();
+      await server.close();
+    }
+  });
+
+  it('never sends an attempt for another checked address over a pooled socket', async () => {
+    const server = await countingServer(); // listens on 127.0.0.1 only
+    try {
+      expect((await attempt(server.port, '127.0.0.1')).statusCode).toBe(200);
+      // Same origin, but the name now resolves (and was checked) to 127.0.0.2: the idle socket to
+      // 127.0.0.1 must not carry it; a new connection to 127.0.0.2 is refused.
+      const moved = await attempt(server.port, '127.0.0.2');
+      expect(moved.statusCode).toBeNull();
+      expect(moved.error).toBe('ECONNREFUSED');
+      expect(server.counts()).toEqual({ connections: 1, requests: 1 });
+    } finally {
+      agentFor(new URL(`http://hooks.keepalive.invalid:${server.port}`), {
+        address: '127.0.0.1',
+        family: 4,
+      }).destroy();
+      await server.close();
+    }
   });
 });
 

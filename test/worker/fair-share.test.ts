@@ -2,12 +2,13 @@
 // default WORKER_CONCURRENCY: owner A's flood uses every worker while it is alone, and a lone job of
 // owner B starts within the contract's bound instead of after A's backlog.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
 import { JobBatchSchema, JobSchema } from '../../src/routes/jobs/schemas.ts';
 import { type Child, killChildren, spawnNode } from '../support/child-service.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { startTestService, type TestService, waitFor } from '../support/test-service.ts';
 
-const WORKERS_PER_PROCESS = 16; // the default WORKER_CONCURRENCY
+const WORKERS_PER_PROCESS = parseConfig({}).WORKER_CONCURRENCY; // the default
 const A_JOB_MS = 500;
 const A_BACKLOG = 5000;
 
@@ -64,7 +65,7 @@ describe('fair share between owners', () => {
     }, 60_000);
     const waitedMs = Date.parse(started.started_at ?? '') - Date.parse(started.created_at);
     // Contract: 2 s plus one of A's jobs finishing (all workers are busy). In FIFO order B would
-    // wait for A's whole backlog: 5000 × 500 ms / 32 workers ≈ 78 s.
+    // wait for A's whole backlog: 5000 × 500 ms / (2 × WORKER_CONCURRENCY) workers, 20 s or more.
     expect(waitedMs).toBeLessThan(2000 + A_JOB_MS + 1000);
     const [queuedA] = await svc.sql<{ n: number }[]>`
       select count(*)::int as n from jobs where owner_id = ${a.ownerId} and status = 'queued'`;

@@ -105,7 +105,16 @@ async function waitForTerminal(
   let current = row;
   while (!isTerminal(current.status) && Date.now() < deadline && !signal.aborted) {
     await deps.feed.waitForEvent(current.id, current.event_seq, deadline - Date.now(), signal);
-    current = (await findOwnedJob(deps.sql, ownerId, current.id, deps.config.JOB_TTL_SECONDS)) ?? current;
+    try {
+      current = (await findOwnedJob(deps.sql, ownerId, current.id, deps.config.JOB_TTL_SECONDS)) ?? current;
+    } catch (error) {
+      // The job was accepted (committed): a failed re-read must not turn its 202 into a 500.
+      deps.log.warn('re-reading a submitted job for Prefer: wait failed', {
+        job_id: row.id,
+        error: String(error),
+      });
+      return current;
+    }
   }
   return current;
 }

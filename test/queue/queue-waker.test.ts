@@ -5,7 +5,7 @@
 import { PgBoss } from 'pg-boss';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bossNotifyChannel } from '../../src/worker/queue-waker.ts';
+import { bossNotifyChannel } from '../../src/queue/queue-waker.ts';
 import { createTestDatabase } from '../support/database.ts';
 
 let url: string;

@@ -1,9 +1,9 @@
-// Wakes ONE idle pg-boss worker per new job instead of all of them. pg-boss's own notifier
-// (useListenNotify) calls worker.notify() on every worker of the queue, so with
-// WORKER_CONCURRENCY=16 one NOTIFY starts 16 concurrent SKIP LOCKED fetches, 15 of them empty;
-// on a small machine that herd is what made created_at → started_at ~25 ms p50 and 100+ ms p99.
-// pg-boss still emits the transactional pg_notify (queue `notify: true`); we LISTEN for it on the
-// process's one LISTEN connection (postgres.js shares it with the JobFeed) and pick a worker.
+// Turns pg-boss's NOTIFY for a new job into ONE fetch instead of a herd. pg-boss's own notifier
+// (useListenNotify) calls worker.notify() on every worker of the queue, so with 16 workers one
+// NOTIFY started 16 concurrent SKIP LOCKED fetches, 15 of them empty. pg-boss still emits the
+// transactional pg_notify (queue `notify: true`); we LISTEN for it on the process's one LISTEN
+// connection (postgres.js shares it with the JobFeed) and wake that queue's runner (or one idle
+// pg-boss worker, for the queues pg-boss runs).
 import { createHash } from 'node:crypto';
 import type { PgBoss } from 'pg-boss';
 import type { Sql } from '../db/client.ts';
@@ -23,19 +23,32 @@ export interface QueueWaker {
   stop(): Promise<void>;
 }
 
-export async function startQueueWaker(
-  sql: Sql,
-  boss: PgBoss,
-  queues: ReadonlySet<string>,
-): Promise<QueueWaker> {
-  const wokenAt = new Map<string, number>();
+/** Who to tell when a queue's NOTIFY arrives, and on (re)connect when NOTIFYs may have been lost. */
+export interface WakeTargets {
+  wake(queue: string): void;
+  wakeAll(): void;
+}
 
-  const wakeOne = (queue: string) => {
-    if (!queues.has(queue)) return;
+export async function startQueueWaker(sql: Sql, targets: WakeTargets): Promise<QueueWaker> {
+  // Gap recovery, as pg-boss does: on (re)connect, NOTIFYs sent meanwhile are lost, so every
+  // target fetches once.
+  const { unlisten } = await sql.listen(bossNotifyChannel(), (queue) => targets.wake(queue), targets.wakeAll);
+  return {
+    async stop() {
+      await unlisten();
+    },
+  };
+}
+
+/**
+ * Wakes one idle pg-boss worker of `queue` (the callback queue's, which pg-boss runs): a worker
+ * that is not running a job sleeps out its poll delay, and notify() makes it fetch at once.
+ */
+export function createBossWorkerWaker(boss: PgBoss): (queue: string) => void {
+  const wokenAt = new Map<string, number>();
+  return (queue) => {
     const now = performance.now();
     const workers = boss.getWipData().filter((w) => w.name === queue);
-    // count === 0: not running a job, so it is sleeping out its poll delay (or mid-fetch, where
-    // notify() makes it fetch again at once: no wake-up is lost).
     const idle = workers.filter((w) => w.count === 0);
     const fresh = idle.find((w) => now - (wokenAt.get(w.id) ?? Number.NEGATIVE_INFINITY) > RECENTLY_WOKEN_MS);
     const pick = fresh ?? idle[0];
@@ -46,19 +59,6 @@ export async function startQueueWaker(
     }
     // All busy: flag each so it fetches again as soon as its job ends instead of sleeping.
     for (const w of workers) boss.notifyWorker(w.id);
-  };
-
-  // Gap recovery, as pg-boss does: on (re)connect, NOTIFYs sent meanwhile are lost, so every
-  // worker of our queues fetches once.
-  const wakeAll = () => {
-    for (const w of boss.getWipData()) if (queues.has(w.name)) boss.notifyWorker(w.id);
-  };
-
-  const { unlisten } = await sql.listen(bossNotifyChannel(), wakeOne, wakeAll);
-  return {
-    async stop() {
-      await unlisten();
-    },
   };
 }
 

@@ -1,5 +1,6 @@
-// pg-boss set-up: one queue per job type, created or updated to match the type's policy, woken
-// over LISTEN/NOTIFY (queue-waker.ts, one worker per job) with polling as the safety net. pg-boss emits 'error' and would crash the
+// pg-boss set-up: one queue per job type, created or updated to match the type's policy (all of
+// it in queueOptionsOf), woken over LISTEN/NOTIFY (queue-waker.ts) with polling as the safety net.
+// Below jobs/ and webhooks/, which both enqueue. pg-boss emits 'error' and would crash the
 // process if nobody listened, so a listener is attached before start().
 import { PgBoss } from 'pg-boss';
 import type { AnyJobType } from '../job-types/define-job-type.ts';
@@ -14,7 +15,8 @@ export const HEARTBEAT_SECONDS = 10;
 export function createBoss(url: string, log: Logger, options: { max?: number } = {}): PgBoss {
   const boss = new PgBoss({
     connectionString: url,
-    max: options.max ?? 10,
+    // Fetches, heartbeats and maintenance only: completions and sends run in our transactions.
+    max: options.max ?? 6,
     // The queues still emit pg_notify (`notify: true` below); queue-waker.ts listens instead of
     // pg-boss's notifier, which wakes every worker of a queue per job (a fetch herd).
     useListenNotify: false,
