@@ -74,6 +74,9 @@ export const jobs = pgTable(
   (t) => [
     index('jobs_owner_seq_idx').on(t.ownerId, t.seq.desc()),
     index('jobs_finished_at_idx').on(t.finishedAt),
+    // The retention sweep's purge looks only at finished jobs whose result is still kept; without
+    // this it walked every job aged RESULT_TTL..JOB_TTL each minute (0.2–3 s; ~4 ms with it).
+    index('jobs_unpurged_finished_idx').on(t.finishedAt).where(sql`${t.resultPurgedAt} is null`),
     // The per-owner cap counts these (job-store.ts countActiveJobs).
     index('jobs_owner_active_idx').on(t.ownerId).where(sql`${t.status} in ('queued', 'running')`),
     // Fair placement reads the (priority, band) bounds of an owner's queued jobs of a type with a

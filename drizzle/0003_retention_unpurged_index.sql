@@ -1,0 +1,1 @@
+CREATE INDEX "jobs_unpurged_finished_idx" ON "jobs" USING btree ("finished_at") WHERE "jobs"."result_purged_at" is null;
