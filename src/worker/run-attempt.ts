@@ -32,6 +32,12 @@ export interface AttemptDeps {
 export const STOPPING = 'stopping';
 
 /** Rejects as soon as the signal aborts, so a handler that ignores its signal cannot hold the outcome. */
+/** SQLSTATE class 22 (data exception: bad encoding, NUL, out of range) or 54000 (too large). */
+function isRefusedData(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code === '54000');
+}
+
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
@@ -130,8 +136,11 @@ export async function runAttempt(
     await finish(deps, job, outcome, entry);
   } catch (error) {
     // An output the database refuses (a NUL in a string, say) would fail every rerun the same way:
-    // end the job once, failed, instead of running the handler again and again.
-    if (outcome.status !== 'succeeded') throw error;
+    // end the job once, failed, instead of running the handler again and again. Anything else (the
+    // database unreachable, a connection cut) says nothing about the output: the attempt crashes,
+    // its queue entry's heartbeat lapses and the job runs again — failing it here would turn a
+    // database outage into failed jobs.
+    if (outcome.status !== 'succeeded' || !isRefusedData(error)) throw error;
     log.error('result could not be stored', { error: String(error) });
     await finish(
       deps,

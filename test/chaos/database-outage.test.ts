@@ -110,7 +110,9 @@ async function outageUnderLoad(
 
   const acknowledged = [...load.acknowledged(), after.id as string];
   const statuses = await waitAllTerminal(sql, acknowledged, 90_000);
-  const notSucceeded = acknowledged.filter((id) => statuses.get(id) !== 'succeeded');
+  const notSucceeded = acknowledged
+    .filter((id) => statuses.get(id) !== 'succeeded')
+    .map((id) => `${id}: ${statuses.get(id) ?? 'missing'}`);
   const counts = await terminalEventCounts(sql, acknowledged);
   const doubles = acknowledged.filter((id) => (counts.get(id) ?? 0) !== 1);
   expect(notSucceeded).toEqual([]);
