@@ -78,4 +78,12 @@ export const PreferHeaderSchema = z
     example: 'wait=10',
   });
 
+export const IdempotencyKeyHeaderSchema = z
+  .string()
+  .optional()
+  .openapi({
+    param: { name: 'idempotency-key', in: 'header' },
+    description: "1–255 printable ASCII characters, scoped to your API key's owner, kept 24 h.",
+  });
+
 export const BEARER_SECURITY = [{ bearerAuth: [] }];

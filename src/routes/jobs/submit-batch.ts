@@ -10,6 +10,7 @@ import {
   authResponses,
   BEARER_SECURITY,
   IDEMPOTENT_REPLAYED,
+  IdempotencyKeyHeaderSchema,
   problemResponse,
   RETRY_AFTER,
   requiredHeader,
@@ -29,13 +30,7 @@ export const submitBatchRoute = createRoute({
   security: BEARER_SECURITY,
   request: {
     headers: z.object({
-      'idempotency-key': z
-        .string()
-        .optional()
-        .openapi({
-          param: { name: 'idempotency-key', in: 'header' },
-          description: "1–255 printable ASCII characters, scoped to your API key's owner, kept 24 h.",
-        }),
+      'idempotency-key': IdempotencyKeyHeaderSchema,
     }),
     body: { required: true, content: { 'application/json': { schema: SubmitBatchRequestSchema } } },
   },

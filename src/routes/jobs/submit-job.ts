@@ -12,6 +12,7 @@ import {
   BEARER_SECURITY,
   ETAG,
   IDEMPOTENT_REPLAYED,
+  IdempotencyKeyHeaderSchema,
   LOCATION,
   PREFERENCE_APPLIED,
   PreferHeaderSchema,
@@ -36,13 +37,7 @@ export const submitJobRoute = createRoute({
   security: BEARER_SECURITY,
   request: {
     headers: z.object({
-      'idempotency-key': z
-        .string()
-        .optional()
-        .openapi({
-          param: { name: 'idempotency-key', in: 'header' },
-          description: "1–255 printable ASCII characters, scoped to your API key's owner, kept 24 h.",
-        }),
+      'idempotency-key': IdempotencyKeyHeaderSchema,
       prefer: PreferHeaderSchema,
     }),
     body: { required: true, content: { 'application/json': { schema: SubmitJobRequestSchema } } },
