@@ -39,6 +39,28 @@ export async function findIdempotencyRecord(
   return rows[0];
 }
 
+/** What a key means for this request, once its lock is held: new, a replay of earlier jobs, or refused. */
+export type KeyClaim =
+  | { kind: 'in-progress' }
+  | { kind: 'mismatch' }
+  | { kind: 'new' }
+  | { kind: 'seen'; jobIds: string[] };
+
+/** Locks the key for this transaction and reads what it was used for within its TTL. */
+export async function claimIdempotencyKey(
+  tx: TxSql,
+  ownerId: string,
+  key: string,
+  requestHash: string,
+  ttlSeconds: number,
+): Promise<KeyClaim> {
+  if (!(await tryLockIdempotencyKey(tx, ownerId, key))) return { kind: 'in-progress' };
+  const record = await findIdempotencyRecord(tx, ownerId, key, ttlSeconds);
+  if (!record) return { kind: 'new' };
+  if (record.request_hash !== requestHash) return { kind: 'mismatch' };
+  return { kind: 'seen', jobIds: record.job_ids ?? [record.job_id] };
+}
+
 export async function saveIdempotencyRecord(
   tx: TxSql,
   ownerId: string,

@@ -2,12 +2,7 @@
 // create: every item is checked first, then one transaction takes the owner's cap slots for the
 // whole batch and writes every job through the same multi-row path as group commit (writeJobs).
 import type { FieldError } from '../http/problem.ts';
-import {
-  findIdempotencyRecord,
-  hashRequestBody,
-  saveIdempotencyRecord,
-  tryLockIdempotencyKey,
-} from './idempotency.ts';
+import { claimIdempotencyKey, hashRequestBody, saveIdempotencyRecord } from './idempotency.ts';
 import { findOwnedJobs, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
 import { prepareJob, type SubmitDeps, type SubmitRequest } from './submit.ts';
 import { writeJobs } from './submit-batcher.ts';
@@ -67,14 +62,18 @@ export async function submitBatch(
   const requestHash = idempotencyKey ? hashRequestBody({ 'POST /v1/jobs/batch': requestBody }) : '';
   return deps.sql.begin(async (tx): Promise<BatchSubmitOutcome> => {
     if (idempotencyKey) {
-      if (!(await tryLockIdempotencyKey(tx, ownerId, idempotencyKey)))
-        return { kind: 'idempotency-in-progress' };
-      const record = await findIdempotencyRecord(tx, ownerId, idempotencyKey, deps.idempotencyTtlSeconds);
-      if (record) {
-        if (record.request_hash !== requestHash) return { kind: 'idempotency-mismatch' };
-        const ids = record.job_ids ?? [record.job_id];
-        const stored = await findOwnedJobs(tx, ownerId, ids, deps.jobTtlSeconds);
-        if (stored.length === ids.length) return { kind: 'replayed', jobs: stored };
+      const claim = await claimIdempotencyKey(
+        tx,
+        ownerId,
+        idempotencyKey,
+        requestHash,
+        deps.idempotencyTtlSeconds,
+      );
+      if (claim.kind === 'in-progress') return { kind: 'idempotency-in-progress' };
+      if (claim.kind === 'mismatch') return { kind: 'idempotency-mismatch' };
+      if (claim.kind === 'seen') {
+        const stored = await findOwnedJobs(tx, ownerId, claim.jobIds, deps.jobTtlSeconds);
+        if (stored.length === claim.jobIds.length) return { kind: 'replayed', jobs: stored };
       }
     }
     // The cap counts the whole batch: all of it fits, or nothing is written.

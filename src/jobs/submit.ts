@@ -6,12 +6,7 @@ import type { Sql } from '../db/client.ts';
 import type { FieldError } from '../http/problem.ts';
 import { toFieldErrors } from '../http/problem.ts';
 import type { JobTypeRegistry } from '../job-types/registry.ts';
-import {
-  findIdempotencyRecord,
-  hashRequestBody,
-  saveIdempotencyRecord,
-  tryLockIdempotencyKey,
-} from './idempotency.ts';
+import { claimIdempotencyKey, hashRequestBody, saveIdempotencyRecord } from './idempotency.ts';
 import { findJobsById, findOwnedJob, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
 import { type SubmitBatcher, writeJobs } from './submit-batcher.ts';
 
@@ -94,12 +89,17 @@ function submitInTransaction(
 ): Promise<SubmitOutcome> {
   return deps.sql.begin(async (tx): Promise<SubmitOutcome> => {
     if (idempotencyKey) {
-      if (!(await tryLockIdempotencyKey(tx, ownerId, idempotencyKey)))
-        return { kind: 'idempotency-in-progress' };
-      const record = await findIdempotencyRecord(tx, ownerId, idempotencyKey, deps.idempotencyTtlSeconds);
-      if (record) {
-        if (record.request_hash !== requestHash) return { kind: 'idempotency-mismatch' };
-        const job = await findOwnedJob(tx, ownerId, record.job_id, deps.jobTtlSeconds);
+      const claim = await claimIdempotencyKey(
+        tx,
+        ownerId,
+        idempotencyKey,
+        requestHash,
+        deps.idempotencyTtlSeconds,
+      );
+      if (claim.kind === 'in-progress') return { kind: 'idempotency-in-progress' };
+      if (claim.kind === 'mismatch') return { kind: 'idempotency-mismatch' };
+      if (claim.kind === 'seen') {
+        const job = await findOwnedJob(tx, ownerId, claim.jobIds[0] ?? '', deps.jobTtlSeconds);
         if (job) return { kind: 'replayed', job };
       }
     }
