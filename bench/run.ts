@@ -151,7 +151,10 @@ async function runPhase2(ctx: BenchContext, baselineUrl: string) {
   measured.diagManyOwners = await step('diagnostic: submit with 50 owners (ROLE=api)', L + 4, async () => {
     const keys: string[] = [];
     for (let i = 0; i < 50; i++) keys.push((await createApiKey(db.sql, `bench_${i}`)).key);
-    return measureSubmit(once, { workers: false, keys });
+    if (profile) await resetStatStatements(db.sql);
+    const rate = await measureSubmit(once, { workers: false, keys });
+    if (profile) await printStatStatements(db.sql, log);
+    return rate;
   });
   const asyncCommit = await step('diagnostic: synchronous_commit = off', 2 * L + 6, async () => {
     await db.sql`alter system set synchronous_commit = off`;

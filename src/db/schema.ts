@@ -20,7 +20,23 @@ const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode
 export const owners = pgTable('owners', {
   id: text('id').primaryKey(),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
+  // The owner's queued + running jobs, up to the deltas not yet folded in (ownerActiveDeltas).
+  // Written only by a submitter holding the owner's submit lock (job-store.ts takeCapSlots).
+  activeJobs: integer('active_jobs').notNull().default(0),
 });
+
+// Changes to owners.active_jobs not yet folded in, appended by triggers on jobs (migration 0004):
+// +n per insert statement, ±1 when a job crosses the queued/running boundary, -1 when an active
+// job is deleted. Append-only for workers, so finishing a job never waits on a lock a submitter
+// holds; the next submit of the owner folds them into owners.active_jobs under its lock.
+export const ownerActiveDeltas = pgTable(
+  'owner_active_deltas',
+  {
+    ownerId: text('owner_id').notNull(),
+    delta: integer('delta').notNull(),
+  },
+  (t) => [index('owner_active_deltas_owner_idx').on(t.ownerId)],
+);
 
 export const apiKeys = pgTable('api_keys', {
   id: text('id').primaryKey(),
@@ -77,7 +93,7 @@ export const jobs = pgTable(
     // The retention sweep's purge looks only at finished jobs whose result is still kept; without
     // this it walked every job aged RESULT_TTL..JOB_TTL each minute (0.2–3 s; ~4 ms with it).
     index('jobs_unpurged_finished_idx').on(t.finishedAt).where(sql`${t.resultPurgedAt} is null`),
-    // The per-owner cap counts these (job-store.ts countActiveJobs).
+    // What owners.active_jobs counts; kept to recount an owner (and for ad-hoc queries).
     index('jobs_owner_active_idx').on(t.ownerId).where(sql`${t.status} in ('queued', 'running')`),
     // Fair placement reads the (priority, band) bounds of an owner's queued jobs of a type with a
     // few probes of this index (fair-placement.ts readQueuedBounds).

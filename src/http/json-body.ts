@@ -75,16 +75,42 @@ export function findProtoKey(value: unknown, pointer = ''): string | undefined {
 
 export const PROTO_KEY_DETAIL = 'Keys named __proto__ are not accepted.';
 
+/**
+ * The body's bytes, refused with 413 past `maxBytes`. A declared Content-Length is checked before
+ * reading and the body is then read straight from the socket (@hono/node-server's direct read);
+ * only a chunked body goes through hono's bodyLimit, whose streaming check builds a web Request.
+ */
+async function readBodyBytes(
+  c: Parameters<MiddlewareHandler<AppEnv>>[0],
+  maxBytes: number,
+  limit: MiddlewareHandler,
+): Promise<ArrayBuffer> {
+  const declared = c.req.header('content-length');
+  if (declared !== undefined && c.req.header('transfer-encoding') === undefined) {
+    if (Number.parseInt(declared, 10) > maxBytes) throw payloadTooLarge(c, maxBytes);
+    return c.req.arrayBuffer();
+  }
+  let bytes: ArrayBuffer | undefined;
+  await limit(c, async () => {
+    bytes = await c.req.arrayBuffer();
+  });
+  return bytes ?? new ArrayBuffer(0);
+}
+
+function payloadTooLarge(c: Parameters<MiddlewareHandler<AppEnv>>[0], maxBytes: number): ProblemError {
+  return new ProblemError(
+    'payload-too-large',
+    `The request body exceeds ${maxBytes} bytes.`,
+    {},
+    closeAfterAnswer(c),
+  );
+}
+
 export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   const limit = bodyLimit({
     maxSize: maxBytes,
     onError: (c) => {
-      throw new ProblemError(
-        'payload-too-large',
-        `The request body exceeds ${maxBytes} bytes.`,
-        {},
-        closeAfterAnswer(c),
-      );
+      throw payloadTooLarge(c, maxBytes);
     },
   });
   return async function parseJsonBody(c, next) {
@@ -92,43 +118,46 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
     if (!JSON_MEDIA_TYPE.test(contentType)) {
       throw new ProblemError('unsupported-media-type', 'Send the body as Content-Type: application/json.');
     }
-    await limit(c, async () => {
-      // RFC 8259 §8.1: JSON is UTF-8. A lenient decode would turn bad bytes into U+FFFD silently.
-      let text: string;
-      try {
-        text = STRICT_UTF8.decode(await c.req.arrayBuffer());
-      } catch {
-        throw new ProblemError('malformed-json', 'The request body is not valid UTF-8.');
-      }
-      if (text.trim() === '') throw new ProblemError('malformed-json', 'The request body is empty.');
-      if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
-        throw new ProblemError('malformed-json', `The JSON is nested deeper than ${MAX_JSON_DEPTH} levels.`);
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (error) {
-        throw new ProblemError(
-          'malformed-json',
-          `The request body is not valid JSON: ${(error as Error).message}`,
-        );
-      }
-      const pointer = findUnstorableString(parsed);
-      if (pointer !== undefined) {
-        throw validationFailed(
-          [{ pointer, detail: 'Strings may not contain U+0000 or unpaired surrogates.' }],
-          'The request body holds a string that cannot be stored.',
-        );
-      }
-      const protoKey = findProtoKey(parsed);
-      if (protoKey !== undefined) {
-        throw validationFailed(
-          [{ pointer: protoKey, detail: PROTO_KEY_DETAIL }],
-          'The request body holds a __proto__ key.',
-        );
-      }
-      c.set('jsonBody', parsed);
-      await next();
-    });
+    // RFC 8259 §8.1: JSON is UTF-8. A lenient decode would turn bad bytes into U+FFFD silently.
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(await readBodyBytes(c, maxBytes, limit));
+    } catch (error) {
+      if (error instanceof ProblemError) throw error;
+      throw new ProblemError('malformed-json', 'The request body is not valid UTF-8.');
+    }
+    if (text.trim() === '') throw new ProblemError('malformed-json', 'The request body is empty.');
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+      throw new ProblemError('malformed-json', `The JSON is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new ProblemError(
+        'malformed-json',
+        `The request body is not valid JSON: ${(error as Error).message}`,
+      );
+    }
+    const pointer = findUnstorableString(parsed);
+    if (pointer !== undefined) {
+      throw validationFailed(
+        [{ pointer, detail: 'Strings may not contain U+0000 or unpaired surrogates.' }],
+        'The request body holds a string that cannot be stored.',
+      );
+    }
+    const protoKey = findProtoKey(parsed);
+    if (protoKey !== undefined) {
+      throw validationFailed(
+        [{ pointer: protoKey, detail: PROTO_KEY_DETAIL }],
+        'The request body holds a __proto__ key.',
+      );
+    }
+    c.set('jsonBody', parsed);
+    // The route's zod validator reads c.req.json(), which hono builds from c.req.text(): cache the
+    // decoded text, or hono rebuilds the body as a web Response (undici) to decode it again.
+    // hono types the cache by the resolved value, but reads it as a promise (`.then`).
+    c.req.bodyCache.text = Promise.resolve(text) as unknown as string;
+    await next();
   };
 }

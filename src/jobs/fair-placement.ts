@@ -7,7 +7,11 @@
 // order): a job never lands above an earlier job of equal or higher priority, and earlier jobs
 // of lower priority are demoted to the new job's band (a bounded UPDATE: at most ~2^k rows).
 import type { JobInsert } from 'pg-boss';
-import type { TxSql } from '../db/client.ts';
+import type { Sql, TxSql } from '../db/client.ts';
+
+/** A transaction, or a connection reserved for one (submit-batcher.ts). */
+type Db = Sql | TxSql;
+
 import { queueNameOf } from '../job-types/registry.ts';
 import type { NewJob } from './job-store.ts';
 
@@ -119,8 +123,8 @@ export function placeJobs(
  * lowest and highest band. A loose index scan (jobs_owner_queued_idx): a few index probes per
  * priority in use, however many jobs are queued.
  */
-async function readQueuedBounds(tx: TxSql, ownerId: string, type: string): Promise<QueuedGroup[]> {
-  const rows = await tx<{ priority: number; min_band: number; max_band: number }[]>`
+async function readQueuedBounds(db: Db, ownerId: string, type: string): Promise<QueuedGroup[]> {
+  const rows = await db<{ priority: number; min_band: number; max_band: number }[]>`
     with recursive used as (
       (select priority from jobs
        where owner_id = ${ownerId} and type = ${type} and status = 'queued' order by priority limit 1)
@@ -142,45 +146,70 @@ async function readQueuedBounds(tx: TxSql, ownerId: string, type: string): Promi
   ]);
 }
 
-/**
- * Sets `fairBand` on each new job and demotes stored jobs where needed. Call inside the submit
- * transaction, after the owners' cap slots are taken: that lock serialises placements per owner,
- * and the band counts the owner's active jobs as the cap just counted them.
- */
-export async function placeInFairBands(
-  tx: TxSql,
-  jobs: NewJob[],
-  activeBefore: ReadonlyMap<string, number>,
-): Promise<void> {
+const groupKey = (job: Pick<NewJob, 'ownerId' | 'type'>) => `${job.ownerId}\u0000${job.type}`;
+
+/** New jobs by (owner, type), in submit order within each group. */
+function groupByOwnerAndType(jobs: readonly NewJob[]): NewJob[][] {
   const byOwnerType = new Map<string, NewJob[]>();
   for (const job of jobs) {
-    const key = `${job.ownerId}\u0000${job.type}`;
-    const group = byOwnerType.get(key);
+    const group = byOwnerType.get(groupKey(job));
     if (group) group.push(job);
-    else byOwnerType.set(key, [job]);
+    else byOwnerType.set(groupKey(job), [job]);
   }
-  const groups = [...byOwnerType.values()];
+  return [...byOwnerType.values()];
+}
+
+/** What placement needs from the database: the queued bounds of every (owner, type) among `jobs`. */
+export type PlacementBounds = ReadonlyMap<string, QueuedGroup[]>;
+
+/**
+ * Reads the bounds for `jobs`, one pipelined statement per (owner, type). Its statements are sent
+ * before this returns a promise, so a caller can send them right behind the owners' submit lock.
+ */
+export async function readPlacementBounds(db: Db, jobs: readonly NewJob[]): Promise<PlacementBounds> {
+  const groups = groupByOwnerAndType(jobs);
   const bounds = await Promise.all(
-    groups.map((group) => readQueuedBounds(tx, (group[0] as NewJob).ownerId, (group[0] as NewJob).type)),
+    groups.map((group) => readQueuedBounds(db, (group[0] as NewJob).ownerId, (group[0] as NewJob).type)),
   );
+  return new Map(groups.map((group, i) => [groupKey(group[0] as NewJob), bounds[i] ?? []]));
+}
+
+/** A demotion to apply to one owner's stored jobs of one type. */
+export interface OwnerDemotion extends Demotion {
+  ownerId: string;
+  type: string;
+}
+
+/**
+ * Sets `fairBand` on each new job (pure) and returns the demotions to apply to stored jobs. The
+ * bounds must have been read after the owners' cap slots were taken: that lock serialises
+ * placements per owner, and the band counts the owner's active jobs as the cap just counted them.
+ */
+export function assignFairBands(
+  jobs: readonly NewJob[],
+  bounds: PlacementBounds,
+  activeBefore: ReadonlyMap<string, number>,
+): OwnerDemotion[] {
   const placedSoFar = new Map<string, number>();
-  for (const [i, group] of groups.entries()) {
+  const demotions: OwnerDemotion[] = [];
+  for (const group of groupByOwnerAndType(jobs)) {
     const { ownerId, type } = group[0] as NewJob;
     const before = (activeBefore.get(ownerId) ?? 0) + (placedSoFar.get(ownerId) ?? 0);
-    const { bands, demotions } = placeJobs(
-      bounds[i] ?? [],
+    const placed = placeJobs(
+      bounds.get(groupKey({ ownerId, type })) ?? [],
       group.map((j) => j.priority),
       before,
     );
-    for (const [k, job] of group.entries()) job.fairBand = bands[k] ?? 0;
-    for (const d of demotions) await demoteQueuedJobs(tx, ownerId, type, d);
+    for (const [k, job] of group.entries()) job.fairBand = placed.bands[k] ?? 0;
+    for (const d of placed.demotions) demotions.push({ ...d, ownerId, type });
     placedSoFar.set(ownerId, (placedSoFar.get(ownerId) ?? 0) + group.length);
   }
+  return demotions;
 }
 
 /** Moves the owner's queued jobs of a type below a priority down to a band, here and in pg-boss. */
-async function demoteQueuedJobs(tx: TxSql, ownerId: string, type: string, d: Demotion): Promise<void> {
-  await tx`
+export async function demoteQueuedJobs(db: Db, { ownerId, type, ...d }: OwnerDemotion): Promise<void> {
+  await db`
     with d as (
       update jobs set fair_band = ${d.toBand}
       where owner_id = ${ownerId} and type = ${type} and status = 'queued'

@@ -80,7 +80,7 @@ export async function submitBatch(
     const slots = await takeCapSlots(tx, new Map([[ownerId, jobs.length]]), deps.maxActiveJobsPerOwner);
     if ((slots.granted.get(ownerId) ?? 0) < jobs.length)
       return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
-    const rows = await writeJobs(tx, deps.boss, jobs, slots.active);
+    const rows = await writeJobs(tx, deps.boss, jobs, slots);
     if (idempotencyKey) {
       const ids = rows.map((r) => r.id);
       await saveIdempotencyRecord(tx, ownerId, idempotencyKey, requestHash, ids[0] ?? '', ids);

@@ -10,8 +10,22 @@ import type { Sql, TxSql } from '../db/client.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import { queueNameOf } from '../job-types/registry.ts';
 import { bossDbOf } from '../queue/pg-boss-adapter.ts';
-import { placeInFairBands, queueEntryOf } from './fair-placement.ts';
-import { findJobsById, insertJobs, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
+import {
+  assignFairBands,
+  demoteQueuedJobs,
+  type OwnerDemotion,
+  queueEntryOf,
+  readPlacementBounds,
+} from './fair-placement.ts';
+import {
+  type CapSlots,
+  findJobsById,
+  foldActiveJobDeltas,
+  insertJobs,
+  type JobRow,
+  type NewJob,
+  takeCapSlots,
+} from './job-store.ts';
 
 const MAX_BATCH = 500;
 const LINGER = { below: 8, ms: 2 };
@@ -52,25 +66,52 @@ export class SubmitBatcher {
     return this.#commit.submit(job);
   }
 
-  #writeBatch(batch: NewJob[]): Promise<BatchOutcome[]> {
-    return this.#sql.begin(async (tx) => {
-      const wanted = new Map<string, number>();
-      for (const job of batch) wanted.set(job.ownerId, (wanted.get(job.ownerId) ?? 0) + 1);
-      const { granted, active } = await takeCapSlots(tx, wanted, this.#maxActive);
+  /**
+   * One transaction on a reserved connection, in two round trips while the owners' submit locks
+   * are held: [BEGIN, locks, cap counts, placement bounds] go out together, and after the bands are
+   * computed [demotions, job rows, queue entries, COMMIT] do too. With `sql.begin` each step (and
+   * the COMMIT) waited for this process's event loop while the lock was held, and under load that
+   * wait — not the database — set how many batches of one owner could commit per second.
+   */
+  async #writeBatch(batch: NewJob[]): Promise<BatchOutcome[]> {
+    const wanted = new Map<string, number>();
+    for (const job of batch) wanted.set(job.ownerId, (wanted.get(job.ownerId) ?? 0) + 1);
+    const tx = await this.#sql.reserve();
+    try {
+      // execute(): sent now, ahead of the statements below (postgres.js otherwise sends a query
+      // when it is first awaited, and Promise.all would await it after the others).
+      const begun = tx`begin`.execute();
+      const [, slots, bounds] = await Promise.all([
+        begun,
+        takeCapSlots(tx, wanted, this.#maxActive),
+        // Bounds for every job: a capped one's are read for nothing, which is rare and cheap.
+        readPlacementBounds(tx, batch),
+      ]);
       // Slots go to requests in arrival order; the rest of an owner's requests are capped.
       const accepted = batch.filter((job) => {
-        const left = granted.get(job.ownerId) ?? 0;
+        const left = slots.granted.get(job.ownerId) ?? 0;
         if (left === 0) return false;
-        granted.set(job.ownerId, left - 1);
+        slots.granted.set(job.ownerId, left - 1);
         return true;
       });
-      const rows = await writeJobs(tx, this.#boss, accepted, active);
-      const byId = new Map(rows.map((r) => [r.id, r]));
+      const demotions = assignFairBands(accepted, bounds, slots.active);
+      const { rows, issued } = sendPlacedJobs(tx, this.#boss, accepted, demotions, slots.toFold);
+      // COMMIT only once every statement above is on the wire ahead of it.
+      await issued;
+      const [written] = await Promise.all([rows, tx`commit`.execute()]);
+      const byId = new Map(written.map((r) => [r.id, r]));
       return batch.map((job): BatchOutcome => {
         const row = byId.get(job.id);
         return row ? { kind: 'created', job: row } : { kind: 'capped' };
       });
-    });
+    } catch (error) {
+      // After a failed statement the pipelined COMMIT already ended the transaction (as a
+      // rollback); otherwise this ends it. Either way the connection goes back clean.
+      await tx`rollback`.catch(() => {});
+      throw error;
+    } finally {
+      tx.release();
+    }
   }
 
   /** A failed batch: rows that exist were created by it (lost acknowledgement); the rest one by one. */
@@ -91,7 +132,7 @@ export class SubmitBatcher {
       const value = await this.#sql.begin(async (tx): Promise<BatchOutcome> => {
         const slots = await takeCapSlots(tx, new Map([[job.ownerId, 1]]), this.#maxActive);
         if (!slots.granted.has(job.ownerId)) return { kind: 'capped' };
-        const [row] = await writeJobs(tx, this.#boss, [job], slots.active);
+        const [row] = await writeJobs(tx, this.#boss, [job], slots);
         return row ? { kind: 'created', job: row } : { kind: 'capped' };
       });
       return { ok: true, value };
@@ -119,18 +160,38 @@ async function findExisting(sql: Sql, jobs: NewJob[]): Promise<Map<string, JobRo
 /**
  * Writes jobs whose cap slots are already taken, inside `tx`: their fair-share bands, then the
  * rows with their first events and pg-boss's entries (one insert per queue), pipelined in one
- * round trip. Every submit path (group commit, a keyed submit, a batch) ends here. Returns the
- * rows in the order given.
+ * round trip. The keyed and batch submit paths end here; group commit sends the same statements
+ * through sendPlacedJobs with its COMMIT. Returns the rows in the order given.
  */
 export async function writeJobs(
   tx: TxSql,
   boss: PgBoss,
   jobs: NewJob[],
-  /** Each owner's active jobs before these, as takeCapSlots counted them. */
-  activeBefore: ReadonlyMap<string, number>,
+  /** The slots takeCapSlots granted these jobs in this transaction. */
+  slots: CapSlots,
 ): Promise<JobRow[]> {
   if (jobs.length === 0) return [];
-  await placeInFairBands(tx, jobs, activeBefore);
+  const demotions = assignFairBands(jobs, await readPlacementBounds(tx, jobs), slots.active);
+  return sendPlacedJobs(tx, boss, jobs, demotions, slots.toFold).rows;
+}
+
+/**
+ * Sends the statements that store placed jobs: the owners' active-job fold when due, demotions of stored jobs, the job rows with their
+ * first events, and pg-boss's entries (one insert per queue). `issued` resolves once all of them
+ * are on the connection (pg-boss's insert sends its statement after an await of its own), so a
+ * COMMIT sent after it runs after them; `rows` resolves with the rows in the order given.
+ */
+function sendPlacedJobs(
+  tx: Sql | TxSql,
+  boss: PgBoss,
+  jobs: NewJob[],
+  demotions: OwnerDemotion[],
+  /** Owners whose active-job deltas are folded in this transaction (takeCapSlots' toFold). */
+  fold: string[],
+): { rows: Promise<JobRow[]>; issued: Promise<unknown> } {
+  const folded = foldActiveJobDeltas(tx, fold);
+  const demoted = demotions.map((d) => demoteQueuedJobs(tx, d));
+  const inserted = jobs.length === 0 ? Promise.resolve([]) : insertJobs(tx, jobs);
   const byQueue = new Map<string, NewJob[]>();
   for (const job of jobs) {
     const queue = queueNameOf(job.type);
@@ -139,16 +200,28 @@ export async function writeJobs(
     else byQueue.set(queue, [job]);
   }
   const now = Date.now();
-  const [rows] = await Promise.all([
-    insertJobs(tx, jobs),
-    ...[...byQueue].map(([queue, queued]) =>
-      boss.insert(
-        queue,
-        queued.map((job, position) => queueEntryOf(job, position, now)),
-        { db: bossDbOf(tx) },
-      ),
-    ),
-  ]);
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return jobs.flatMap((job) => byId.get(job.id) ?? []);
+  const entries = [...byQueue].map(([queue, queued]) => {
+    let onSent = () => {};
+    const sent = new Promise<void>((resolve) => {
+      onSent = resolve;
+    });
+    const done = boss.insert(
+      queue,
+      queued.map((job, position) => queueEntryOf(job, position, now)),
+      { db: bossDbOf(tx, onSent) },
+    );
+    // Sent, or failed before sending (then the batch fails and rolls back).
+    return { done, onWire: Promise.race([sent, done]) };
+  });
+  const rows = Promise.all([inserted, folded, ...demoted, ...entries.map((e) => e.done)]).then(
+    ([written]) => {
+      const byId = new Map((written as JobRow[]).map((r) => [r.id, r]));
+      return jobs.flatMap((job) => byId.get(job.id) ?? []);
+    },
+  );
+  const issued = Promise.all(entries.map((e) => e.onWire));
+  // A caller awaits one of the two first; the other's rejection (the same failure) is not news.
+  rows.catch(() => {});
+  issued.catch(() => {});
+  return { rows, issued };
 }

@@ -105,7 +105,7 @@ function submitInTransaction(
     }
     const slots = await takeCapSlots(tx, new Map([[ownerId, 1]]), deps.maxActiveJobsPerOwner);
     if (!slots.granted.has(ownerId)) return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
-    const [job] = await writeJobs(tx, deps.boss, [newJob], slots.active);
+    const [job] = await writeJobs(tx, deps.boss, [newJob], slots);
     if (!job) throw new Error('a granted job was not written');
     if (idempotencyKey) await saveIdempotencyRecord(tx, ownerId, idempotencyKey, requestHash, job.id);
     return { kind: 'created', job };

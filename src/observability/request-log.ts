@@ -11,8 +11,14 @@ export function logRequests(log: Logger): MiddlewareHandler<AppEnv> {
     // Answers built outside the context (problem+json from onError) miss the header hono set.
     const id = c.get('requestId');
     if (id && !c.res.headers.has('x-request-id')) {
-      c.res = new Response(c.res.body, c.res);
-      c.res.headers.set('X-Request-Id', id);
+      try {
+        c.res.headers.set('X-Request-Id', id);
+      } catch {
+        // Immutable headers (a fetched Response): copy it. Otherwise avoided: reading `body`
+        // turns @hono/node-server's lightweight answer into a full web Response.
+        c.res = new Response(c.res.body, c.res);
+        c.res.headers.set('X-Request-Id', id);
+      }
     }
     const status = c.res.status;
     const fields = {

@@ -69,6 +69,33 @@ describe('SubmitBatcher (group commit)', () => {
     expect(row).toMatchObject({ jobs: 3, active: 3 });
   });
 
+  it("commits a job only with its queue entry: a queue insert failing in the database rolls back the batch's rows", async () => {
+    const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 1000);
+    const owner = await svc.newOwner();
+    const jobs = Array.from({ length: 3 }, () => newJob(owner.ownerId));
+    const bad = jobs[1]?.id ?? '';
+    // Fails pg-boss's own INSERT for one job, after our job rows were written in the transaction.
+    await svc.sql.unsafe(`
+      create function pg_temp_refuse_entry() returns trigger language plpgsql as $$
+      begin if new.id = '${bad}'::uuid then raise exception 'refused by test'; end if; return new; end $$;
+      create trigger refuse_entry before insert on pgboss.job_common for each row execute function pg_temp_refuse_entry();`);
+    try {
+      const results = await Promise.allSettled(jobs.map((j) => batcher.submit(j)));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const rows = await svc.sql<{ id: string; entry: boolean }[]>`
+        select j.id, exists (select 1 from pgboss.job b where b.id = j.id::uuid) as entry
+        from jobs j where j.owner_id = ${owner.ownerId} order by j.seq`;
+      expect(rows).toEqual([
+        { id: jobs[0]?.id, entry: true },
+        { id: jobs[2]?.id, entry: true },
+      ]);
+    } finally {
+      await svc.sql.unsafe(
+        `drop trigger refuse_entry on pgboss.job_common; drop function pg_temp_refuse_entry();`,
+      );
+    }
+  });
+
   it('answers created, once each, for a batch whose commit acknowledgement was lost', async () => {
     const owner = await svc.newOwner();
     let failures = 0;

@@ -17,10 +17,14 @@ export function answerWithJob(c: Context, row: JobRow, extraHeaders: Record<stri
   if (row.status === 'succeeded' && resource.links.result) headers.Location = resource.links.result;
   // RFC 9110 §13.1.2: If-None-Match yields 304 only for GET/HEAD (a POST with Prefer: wait never does).
   const conditional = c.req.method === 'GET' || c.req.method === 'HEAD';
+  // Through the context (not `new Response`), so headers set by middleware (X-Request-Id) join
+  // these without the answer being rebuilt afterwards.
   if (conditional && matchesIfNoneMatch(c.req.header('if-none-match'), etag)) {
     // RFC 9110 §15.4.5: a 304 repeats ETag and the caching-related headers, with no body.
-    return new Response(null, { status: 304, headers });
+    return c.body(null, 304, headers);
   }
-  const status = row.status === 'succeeded' ? 303 : 200;
-  return new Response(body, { status, headers: { 'Content-Type': 'application/json', ...headers } });
+  return c.body(body, row.status === 'succeeded' ? 303 : 200, {
+    'Content-Type': 'application/json',
+    ...headers,
+  });
 }
