@@ -6,6 +6,7 @@ import type { ApiKeyCache } from './identity/api-key-cache.ts';
 import type { KeyRevocationWatch } from './identity/key-revocation-watch.ts';
 import type { JobTypeRegistry } from './job-types/registry.ts';
 import type { JobFeed } from './jobs/job-feed.ts';
+import type { OwnedJobReader } from './jobs/owned-job-reader.ts';
 import type { SubmitBatcher } from './jobs/submit-batcher.ts';
 import type { TerminalHook } from './jobs/terminal-hooks.ts';
 import type { Logger } from './observability/logger.ts';
@@ -25,6 +26,8 @@ export interface AppDeps {
   keyRevocations: KeyRevocationWatch;
   boss: PgBoss;
   feed: JobFeed;
+  /** Reads polled jobs, many polls to a statement under load. */
+  jobReader: OwnedJobReader;
   registry: JobTypeRegistry;
   log: Logger;
   metrics: Metrics;

@@ -13,6 +13,7 @@ import { KeyRevocationWatch } from './identity/key-revocation-watch.ts';
 import type { AnyJobType } from './job-types/define-job-type.ts';
 import { createRegistry } from './job-types/registry.ts';
 import { JobFeed } from './jobs/job-feed.ts';
+import { OwnedJobReader } from './jobs/owned-job-reader.ts';
 import { SubmitBatcher } from './jobs/submit-batcher.ts';
 import type { TerminalHook } from './jobs/terminal-hooks.ts';
 import { createJobTimingHook } from './observability/job-timings.ts';
@@ -108,6 +109,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     keyRevocations,
     boss,
     feed,
+    jobReader: new OwnedJobReader(sql, config.JOB_TTL_SECONDS),
     registry,
     log,
     metrics,

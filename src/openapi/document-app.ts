@@ -40,6 +40,7 @@ export function createDocumentApp(jobTypes?: readonly AnyJobType[]): {
     stopping: new AbortController().signal,
     boss: unavailable('boss'),
     feed: unavailable('feed'),
+    jobReader: unavailable('jobReader'),
     registry: createRegistry(jobTypes),
     log: createLogger('silent'),
     metrics: createMetrics(),

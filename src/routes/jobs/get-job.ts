@@ -5,7 +5,6 @@ import type { AppEnv } from '../../http/app-env.ts';
 import { parsePreferWait } from '../../http/prefer-wait.ts';
 import { jobNotFound } from '../../http/problem.ts';
 import { isTerminal } from '../../jobs/job-status.ts';
-import { findOwnedJob } from '../../jobs/job-store.ts';
 import {
   authResponses,
   BEARER_SECURITY,
@@ -80,7 +79,7 @@ export function registerGetJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   app.openapi(getJobRoute, async (c) => {
     const ownerId = c.get('ownerId');
     const { id } = c.req.valid('param');
-    let job = await findOwnedJob(deps.sql, ownerId, id, deps.config.JOB_TTL_SECONDS);
+    let job = await deps.jobReader.find(ownerId, id);
     if (!job) throw jobNotFound();
     const wait = parsePreferWait(c.req.header('prefer'));
     const extra: Record<string, string> = {};
@@ -93,7 +92,7 @@ export function registerGetJob(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
           wait * 1000,
           AbortSignal.any([c.req.raw.signal, deps.stopping]),
         );
-        if (changed) job = (await findOwnedJob(deps.sql, ownerId, id, deps.config.JOB_TTL_SECONDS)) ?? job;
+        if (changed) job = (await deps.jobReader.find(ownerId, id)) ?? job;
       }
     }
     return answerWithJob(c, job, extra) as never;
