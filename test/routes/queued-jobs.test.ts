@@ -1,5 +1,6 @@
 // With ROLE=api there are no workers, so jobs stay queued: cancel of a queued job, and listing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEventsAfter } from '../../src/jobs/job-store.ts';
 import { JobListSchema, JobSchema } from '../../src/routes/jobs/schemas.ts';
 import { startTestService, type TestOwner, type TestService } from '../support/test-service.ts';
 
@@ -30,9 +31,8 @@ describe('cancel of a queued job', () => {
     const again = await owner.fetch(`/v1/jobs/${job.id}/cancel`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect((await owner.fetch(`/v1/jobs/${job.id}`)).status).toBe(200);
-    const events =
-      await svc.sql`select kind, payload->>'status' as status from job_events where job_id = ${job.id} order by seq`;
-    expect(events.map((e) => e.status)).toEqual(['queued', 'canceled']);
+    const events = await readEventsAfter(svc.sql, job.id, 0);
+    expect(events.map((e) => e.payload.status)).toEqual(['queued', 'canceled']);
   });
 });
 

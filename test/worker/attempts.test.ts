@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canceledError } from '../../src/jobs/job-errors.ts';
-import { finishAttempt, startAttempt, writeProgress } from '../../src/jobs/job-store.ts';
+import { finishAttempt, readEventsAfter, startAttempt, writeProgress } from '../../src/jobs/job-store.ts';
 import { JobSchema } from '../../src/routes/jobs/schemas.ts';
 import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service.ts';
 
@@ -21,10 +21,11 @@ async function submitAndWait(owner: TestOwner, type: string, input: unknown) {
   return { status: res.status, job: JobSchema.parse(await res.json()) };
 }
 
+/** The job's status events as its streams replay them (readEventsAfter: stored, and the derived first). */
 async function statusEvents(jobId: string) {
-  return svc.sql<{ seq: number; status: string; attempt: number }[]>`
-    select seq, payload->>'status' as status, (payload->>'attempt')::int as attempt
-    from job_events where job_id = ${jobId} and kind = 'status' order by seq`;
+  return (await readEventsAfter(svc.sql, jobId, 0))
+    .filter((e) => e.kind === 'status')
+    .map((e) => ({ seq: e.seq, status: e.payload.status as string, attempt: e.payload.attempt as number }));
 }
 
 describe('retries', () => {
