@@ -290,9 +290,12 @@ try {
   );
   rss.state.sampling = false;
   // One run per figure, after the heavier scenarios, so it never pushes them past the time budget.
-  batchSubmit = await step('batch submit vs pg-boss insert()', 4 * (L + 3), () =>
-    measureBatchSubmit({ ...ctx, runs: 1 }),
-  );
+  batchSubmit = await step('batch submit vs pg-boss insert()', 4 * (L + 3), async () => {
+    if (profile) await resetStatStatements(db.sql);
+    const figures = await measureBatchSubmit({ ...ctx, runs: 1 });
+    if (profile) await printStatStatements(db.sql, log);
+    return figures;
+  });
   measured.rssLoad = rss.state.peak || undefined;
   rss.stop();
   await all.child.stop();
