@@ -7,10 +7,7 @@
 // order): a job never lands above an earlier job of equal or higher priority, and earlier jobs
 // of lower priority are demoted to the new job's band (a bounded UPDATE: at most ~2^k rows).
 import type { JobInsert } from 'pg-boss';
-import type { Sql, TxSql } from '../db/client.ts';
-
-/** A transaction, or a connection reserved for one (submit-batcher.ts). */
-type Db = Sql | TxSql;
+import type { TxSql } from '../db/client.ts';
 
 import { queueNameOf } from '../job-types/registry.ts';
 import type { NewJob } from './job-store.ts';
@@ -123,7 +120,7 @@ export function placeJobs(
  * lowest and highest band. A loose index scan (jobs_owner_queued_idx): a few index probes per
  * priority in use, however many jobs are queued.
  */
-async function readQueuedBounds(db: Db, ownerId: string, type: string): Promise<QueuedGroup[]> {
+async function readQueuedBounds(db: TxSql, ownerId: string, type: string): Promise<QueuedGroup[]> {
   const rows = await db<{ priority: number; min_band: number; max_band: number }[]>`
     with recursive used as (
       (select priority from jobs
@@ -166,7 +163,7 @@ export type PlacementBounds = ReadonlyMap<string, QueuedGroup[]>;
  * Reads the bounds for `jobs`, one pipelined statement per (owner, type). Its statements are sent
  * before this returns a promise, so a caller can send them right behind the owners' submit lock.
  */
-export async function readPlacementBounds(db: Db, jobs: readonly NewJob[]): Promise<PlacementBounds> {
+export async function readPlacementBounds(db: TxSql, jobs: readonly NewJob[]): Promise<PlacementBounds> {
   const groups = groupByOwnerAndType(jobs);
   const bounds = await Promise.all(
     groups.map((group) => readQueuedBounds(db, (group[0] as NewJob).ownerId, (group[0] as NewJob).type)),
@@ -208,7 +205,7 @@ export function assignFairBands(
 }
 
 /** Moves the owner's queued jobs of a type below a priority down to a band, here and in pg-boss. */
-export async function demoteQueuedJobs(db: Db, { ownerId, type, ...d }: OwnerDemotion): Promise<void> {
+export async function demoteQueuedJobs(db: TxSql, { ownerId, type, ...d }: OwnerDemotion): Promise<void> {
   await db`
     with d as (
       update jobs set fair_band = ${d.toBand}

@@ -575,8 +575,8 @@ export interface CapSlots {
  * count they were granted against, which fair placement reuses.
  */
 export async function takeCapSlots(
-  /** A transaction (or a connection reserved for one): the locks last until it ends. */
-  db: Db,
+  /** The submit's transaction: the locks last until it ends. */
+  db: TxSql,
   wanted: Map<string, number>,
   maxActive: number,
 ): Promise<CapSlots> {

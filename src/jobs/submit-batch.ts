@@ -5,7 +5,7 @@ import type { FieldError } from '../http/problem.ts';
 import { claimIdempotencyKey, hashRequestBody, saveIdempotencyRecord } from './idempotency.ts';
 import { findOwnedJobs, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
 import { prepareJob, type SubmitDeps, type SubmitRequest } from './submit.ts';
-import { writeJobs } from './submit-batcher.ts';
+import { writeJobs } from './write-jobs.ts';
 
 export type BatchSubmitOutcome =
   | { kind: 'created'; jobs: JobRow[] }

@@ -1,31 +1,16 @@
 // Group commit for submissions (db/group-commit.ts): requests that arrive while a batch is being
 // written are written together in the next one — one transaction, multi-row inserts for the job
-// rows, their events and pg-boss's queue entries — and each is answered only after that commit.
-// The per-owner cap stays exact (owner rows locked in the batch). A failed batch is settled row
+// rows and pg-boss's queue entries — and each is answered only after that commit. The per-owner
+// cap stays exact (the owners' submit locks are taken in the batch). A failed batch is settled row
 // by row, after first looking up which of its rows exist: a batch whose COMMIT reached the server
 // but whose acknowledgement was lost created them, and inserting them again would answer 500 (or
 // 429) for accepted jobs.
 import type { PgBoss } from 'pg-boss';
-import type { Sql, TxSql } from '../db/client.ts';
+import type { Sql } from '../db/client.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { queueNameOf } from '../job-types/registry.ts';
-import { bossDbOf } from '../queue/pg-boss-adapter.ts';
-import {
-  assignFairBands,
-  demoteQueuedJobs,
-  type OwnerDemotion,
-  queueEntryOf,
-  readPlacementBounds,
-} from './fair-placement.ts';
-import {
-  type CapSlots,
-  findJobsById,
-  foldActiveJobDeltas,
-  insertJobs,
-  type JobRow,
-  type NewJob,
-  takeCapSlots,
-} from './job-store.ts';
+import { assignFairBands, readPlacementBounds } from './fair-placement.ts';
+import { findJobsById, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
+import { sendPlacedJobs, writeJobs } from './write-jobs.ts';
 
 const MAX_BATCH = 500;
 const LINGER = { below: 8, ms: 2 };
@@ -148,73 +133,4 @@ async function findExisting(sql: Sql, jobs: NewJob[]): Promise<Map<string, JobRo
     jobs.map((j) => j.id),
   );
   return new Map(rows.filter((r) => owners.get(r.id) === r.owner_id).map((r) => [r.id, r]));
-}
-
-/**
- * Writes jobs whose cap slots are already taken, inside `tx`: their fair-share bands, then the
- * rows with their first events and pg-boss's entries (one insert per queue), pipelined in one
- * round trip. The keyed and batch submit paths end here; group commit sends the same statements
- * through sendPlacedJobs with its COMMIT. Returns the rows in the order given.
- */
-export async function writeJobs(
-  tx: TxSql,
-  boss: PgBoss,
-  jobs: NewJob[],
-  /** The slots takeCapSlots granted these jobs in this transaction. */
-  slots: CapSlots,
-): Promise<JobRow[]> {
-  if (jobs.length === 0) return [];
-  const demotions = assignFairBands(jobs, await readPlacementBounds(tx, jobs), slots.active);
-  return sendPlacedJobs(tx, boss, jobs, demotions, slots.toFold).rows;
-}
-
-/**
- * Sends the statements that store placed jobs: the owners' active-job fold when due, demotions of stored jobs, the job rows with their
- * first events, and pg-boss's entries (one insert per queue). `issued` resolves once all of them
- * are on the connection (pg-boss's insert sends its statement after an await of its own), so a
- * COMMIT sent after it runs after them; `rows` resolves with the rows in the order given.
- */
-function sendPlacedJobs(
-  tx: Sql | TxSql,
-  boss: PgBoss,
-  jobs: NewJob[],
-  demotions: OwnerDemotion[],
-  /** Owners whose active-job deltas are folded in this transaction (takeCapSlots' toFold). */
-  fold: string[],
-): { rows: Promise<JobRow[]>; issued: Promise<unknown> } {
-  const folded = foldActiveJobDeltas(tx, fold);
-  const demoted = demotions.map((d) => demoteQueuedJobs(tx, d));
-  const inserted = jobs.length === 0 ? Promise.resolve([]) : insertJobs(tx, jobs);
-  const byQueue = new Map<string, NewJob[]>();
-  for (const job of jobs) {
-    const queue = queueNameOf(job.type);
-    const queued = byQueue.get(queue);
-    if (queued) queued.push(job);
-    else byQueue.set(queue, [job]);
-  }
-  const now = Date.now();
-  const entries = [...byQueue].map(([queue, queued]) => {
-    let onSent = () => {};
-    const sent = new Promise<void>((resolve) => {
-      onSent = resolve;
-    });
-    const done = boss.insert(
-      queue,
-      queued.map((job, position) => queueEntryOf(job, position, now)),
-      { db: bossDbOf(tx, onSent) },
-    );
-    // Sent, or failed before sending (then the batch fails and rolls back).
-    return { done, onWire: Promise.race([sent, done]) };
-  });
-  const rows = Promise.all([inserted, folded, ...demoted, ...entries.map((e) => e.done)]).then(
-    ([written]) => {
-      const byId = new Map((written as JobRow[]).map((r) => [r.id, r]));
-      return jobs.flatMap((job) => byId.get(job.id) ?? []);
-    },
-  );
-  const issued = Promise.all(entries.map((e) => e.onWire));
-  // A caller awaits one of the two first; the other's rejection (the same failure) is not news.
-  rows.catch(() => {});
-  issued.catch(() => {});
-  return { rows, issued };
 }

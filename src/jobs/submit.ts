@@ -8,7 +8,8 @@ import { toFieldErrors } from '../http/problem.ts';
 import type { JobTypeRegistry } from '../job-types/registry.ts';
 import { claimIdempotencyKey, hashRequestBody, saveIdempotencyRecord } from './idempotency.ts';
 import { findJobsById, findOwnedJob, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
-import { type SubmitBatcher, writeJobs } from './submit-batcher.ts';
+import type { SubmitBatcher } from './submit-batcher.ts';
+import { writeJobs } from './write-jobs.ts';
 
 export interface SubmitRequest {
   type: string;

@@ -1,10 +1,10 @@
 // Lets pg-boss write through one of our postgres.js transactions, so a job row and its queue
 // entry (or a status change and its callback delivery) commit together.
 import type { Db as BossDb } from 'pg-boss';
-import type { Sql, TxSql } from '../db/client.ts';
+import type { TxSql } from '../db/client.ts';
 
 export function bossDbOf(
-  tx: Sql | TxSql,
+  tx: TxSql,
   /** Called once the statement is queued on the connection (a COMMIT sent after it runs after it). */
   onSent?: () => void,
 ): BossDb {

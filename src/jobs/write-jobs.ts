@@ -1,0 +1,84 @@
+// Where every submit path ends (group commit, a keyed submit, a batch): jobs whose cap slots are
+// already taken get their fair-share bands, then their rows and pg-boss's queue entries, inside
+// the caller's transaction.
+import type { PgBoss } from 'pg-boss';
+import type { TxSql } from '../db/client.ts';
+import { queueNameOf } from '../job-types/registry.ts';
+import { bossDbOf } from '../queue/pg-boss-adapter.ts';
+import {
+  assignFairBands,
+  demoteQueuedJobs,
+  type OwnerDemotion,
+  queueEntryOf,
+  readPlacementBounds,
+} from './fair-placement.ts';
+import { type CapSlots, foldActiveJobDeltas, insertJobs, type JobRow, type NewJob } from './job-store.ts';
+
+/**
+ * Writes jobs whose cap slots are already taken, inside `tx`: their fair-share bands, then the
+ * rows with their first events and pg-boss's entries (one insert per queue), pipelined in one
+ * round trip. The keyed and batch submit paths end here; group commit sends the same statements
+ * through sendPlacedJobs with its COMMIT. Returns the rows in the order given.
+ */
+export async function writeJobs(
+  tx: TxSql,
+  boss: PgBoss,
+  jobs: NewJob[],
+  /** The slots takeCapSlots granted these jobs in this transaction. */
+  slots: CapSlots,
+): Promise<JobRow[]> {
+  if (jobs.length === 0) return [];
+  const demotions = assignFairBands(jobs, await readPlacementBounds(tx, jobs), slots.active);
+  return sendPlacedJobs(tx, boss, jobs, demotions, slots.toFold).rows;
+}
+
+/**
+ * Sends the statements that store placed jobs: the owners' active-job fold when due, demotions of stored jobs, the job rows with their
+ * first events, and pg-boss's entries (one insert per queue). `issued` resolves once all of them
+ * are on the connection (pg-boss's insert sends its statement after an await of its own), so a
+ * COMMIT sent after it runs after them; `rows` resolves with the rows in the order given.
+ */
+export function sendPlacedJobs(
+  tx: TxSql,
+  boss: PgBoss,
+  jobs: NewJob[],
+  demotions: OwnerDemotion[],
+  /** Owners whose active-job deltas are folded in this transaction (takeCapSlots' toFold). */
+  fold: string[],
+): { rows: Promise<JobRow[]>; issued: Promise<unknown> } {
+  const folded = foldActiveJobDeltas(tx, fold);
+  const demoted = demotions.map((d) => demoteQueuedJobs(tx, d));
+  const inserted = jobs.length === 0 ? Promise.resolve([]) : insertJobs(tx, jobs);
+  const byQueue = new Map<string, NewJob[]>();
+  for (const job of jobs) {
+    const queue = queueNameOf(job.type);
+    const queued = byQueue.get(queue);
+    if (queued) queued.push(job);
+    else byQueue.set(queue, [job]);
+  }
+  const now = Date.now();
+  const entries = [...byQueue].map(([queue, queued]) => {
+    let onSent = () => {};
+    const sent = new Promise<void>((resolve) => {
+      onSent = resolve;
+    });
+    const done = boss.insert(
+      queue,
+      queued.map((job, position) => queueEntryOf(job, position, now)),
+      { db: bossDbOf(tx, onSent) },
+    );
+    // Sent, or failed before sending (then the batch fails and rolls back).
+    return { done, onWire: Promise.race([sent, done]) };
+  });
+  const rows = Promise.all([inserted, folded, ...demoted, ...entries.map((e) => e.done)]).then(
+    ([written]) => {
+      const byId = new Map((written as JobRow[]).map((r) => [r.id, r]));
+      return jobs.flatMap((job) => byId.get(job.id) ?? []);
+    },
+  );
+  const issued = Promise.all(entries.map((e) => e.onWire));
+  // A caller awaits one of the two first; the other's rejection (the same failure) is not news.
+  rows.catch(() => {});
+  issued.catch(() => {});
+  return { rows, issued };
+}
