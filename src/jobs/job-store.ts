@@ -601,8 +601,9 @@ export async function takeCapSlots(
  * job as queued) is not stored: readEventsAfter derives it from the row, which saves a third of
  * what a submit writes (it was a row per job, with the job's whole state as jsonb).
  */
-export async function insertJobs(db: Db, jobs: NewJob[]): Promise<JobRow[]> {
-  if (jobs.length === 0) return [];
+export function insertJobs(db: Db, jobs: NewJob[]): Promise<JobRow[]> {
+  if (jobs.length === 0) return Promise.resolve([]);
+  // execute(): on the connection now, so a COMMIT pipelined behind it (write-jobs.ts) runs after it.
   return db<JobRow[]>`
     insert into jobs (id, owner_id, type, input, metadata, callback_url, callback_status, max_attempts, event_seq,
                       run_at, priority, fair_band)
@@ -616,5 +617,5 @@ export async function insertJobs(db: Db, jobs: NewJob[]): Promise<JobRow[]> {
       ${jobs.map((j) => j.fairBand)}::int[]
     ) with ordinality as t(id, owner_id, type, input, metadata, callback_url, max_attempts, run_at, priority, fair_band, n)
     order by n
-    returning ${db(STATUS_COLUMNS as unknown as string[])}`;
+    returning ${db(STATUS_COLUMNS as unknown as string[])}`.execute();
 }

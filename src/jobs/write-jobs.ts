@@ -16,8 +16,7 @@ import { type CapSlots, foldActiveJobDeltas, insertJobs, type JobRow, type NewJo
 
 /**
  * Writes jobs whose cap slots are already taken, inside `tx`: their fair-share bands, then the
- * rows with their first events and pg-boss's entries (one insert per queue), pipelined in one
- * round trip. The keyed and batch submit paths end here; group commit sends the same statements
+ * rows and pg-boss's entries (one insert per queue), pipelined in one round trip. The keyed and batch submit paths end here; group commit sends the same statements
  * through sendPlacedJobs with its COMMIT. Returns the rows in the order given.
  */
 export async function writeJobs(
@@ -33,10 +32,11 @@ export async function writeJobs(
 }
 
 /**
- * Sends the statements that store placed jobs: the owners' active-job fold when due, demotions of stored jobs, the job rows with their
- * first events, and pg-boss's entries (one insert per queue). `issued` resolves once all of them
- * are on the connection (pg-boss's insert sends its statement after an await of its own), so a
- * COMMIT sent after it runs after them; `rows` resolves with the rows in the order given.
+ * Sends the statements that store placed jobs: the owners' active-job fold when due, demotions of
+ * stored jobs, the job rows, and pg-boss's entries (one insert per queue). `issued` resolves once
+ * all of them are on the connection (ours are sent at once; pg-boss sends its insert after an
+ * await of its own), so a COMMIT sent after it runs after them; `rows` resolves with the rows in
+ * the order given.
  */
 export function sendPlacedJobs(
   tx: TxSql,
@@ -48,7 +48,7 @@ export function sendPlacedJobs(
 ): { rows: Promise<JobRow[]>; issued: Promise<unknown> } {
   const folded = foldActiveJobDeltas(tx, fold);
   const demoted = demotions.map((d) => demoteQueuedJobs(tx, d));
-  const inserted = jobs.length === 0 ? Promise.resolve([]) : insertJobs(tx, jobs);
+  const inserted = insertJobs(tx, jobs);
   const byQueue = new Map<string, NewJob[]>();
   for (const job of jobs) {
     const queue = queueNameOf(job.type);
