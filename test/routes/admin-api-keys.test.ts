@@ -91,7 +91,11 @@ describe('service routes', () => {
       json: { type: 'demo.sleep', input: { duration_ms: 0 } },
     });
     expect(done.status).toBe(303);
-    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    // The 303 can come from the job's NOTIFY a moment before the worker counts the finish.
+    const metrics = await waitFor(async () => {
+      const text = await (await fetch(`${svc.url}/metrics`)).text();
+      return /jobs_finished_total\{type="demo.sleep",status="succeeded"\} [1-9]/.test(text) && text;
+    }, 5_000);
     expect(metrics).toMatch(/http_requests_total/);
     expect(metrics).toMatch(/jobs_submitted_total\{type="demo.sleep"\} [1-9]/);
     expect(metrics).toMatch(/jobs_finished_total\{type="demo.sleep",status="succeeded"\} [1-9]/);
