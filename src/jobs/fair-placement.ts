@@ -8,7 +8,6 @@
 // of lower priority are demoted to the new job's band (a bounded UPDATE: at most ~2^k rows).
 import type { JobInsert } from 'pg-boss';
 import type { TxSql } from '../db/client.ts';
-
 import { queueNameOf } from '../job-types/registry.ts';
 import type { NewJob } from './job-store.ts';
 
@@ -120,8 +119,8 @@ export function placeJobs(
  * lowest and highest band. A loose index scan (jobs_owner_queued_idx): a few index probes per
  * priority in use, however many jobs are queued.
  */
-async function readQueuedBounds(db: TxSql, ownerId: string, type: string): Promise<QueuedGroup[]> {
-  const rows = await db<{ priority: number; min_band: number; max_band: number }[]>`
+async function readQueuedBounds(tx: TxSql, ownerId: string, type: string): Promise<QueuedGroup[]> {
+  const rows = await tx<{ priority: number; min_band: number; max_band: number }[]>`
     with recursive used as (
       (select priority from jobs
        where owner_id = ${ownerId} and type = ${type} and status = 'queued' order by priority limit 1)
@@ -163,10 +162,10 @@ export type PlacementBounds = ReadonlyMap<string, QueuedGroup[]>;
  * Reads the bounds for `jobs`, one pipelined statement per (owner, type). Its statements are sent
  * before this returns a promise, so a caller can send them right behind the owners' submit lock.
  */
-export async function readPlacementBounds(db: TxSql, jobs: readonly NewJob[]): Promise<PlacementBounds> {
+export async function readPlacementBounds(tx: TxSql, jobs: readonly NewJob[]): Promise<PlacementBounds> {
   const groups = groupByOwnerAndType(jobs);
   const bounds = await Promise.all(
-    groups.map((group) => readQueuedBounds(db, (group[0] as NewJob).ownerId, (group[0] as NewJob).type)),
+    groups.map((group) => readQueuedBounds(tx, (group[0] as NewJob).ownerId, (group[0] as NewJob).type)),
   );
   return new Map(groups.map((group, i) => [groupKey(group[0] as NewJob), bounds[i] ?? []]));
 }
@@ -205,8 +204,8 @@ export function assignFairBands(
 }
 
 /** Moves the owner's queued jobs of a type below a priority down to a band, here and in pg-boss. */
-export async function demoteQueuedJobs(db: TxSql, { ownerId, type, ...d }: OwnerDemotion): Promise<void> {
-  await db`
+export async function demoteQueuedJobs(tx: TxSql, { ownerId, type, ...d }: OwnerDemotion): Promise<void> {
+  await tx`
     with d as (
       update jobs set fair_band = ${d.toBand}
       where owner_id = ${ownerId} and type = ${type} and status = 'queued'

@@ -181,6 +181,8 @@ export async function findOwnedJobs(
   return wellFormed.flatMap((id) => byId.get(id) ?? []);
 }
 
+const QUALIFIED_STATUS_COLUMNS = STATUS_COLUMNS.map((column) => `j.${column}`);
+
 /**
  * Live jobs among several (owner, id) pairs in one statement (owned-job-reader.ts). A row comes
  * back only for its own owner, so one owner's ask never returns another owner's job.
@@ -192,7 +194,7 @@ export async function findOwnedJobsOfOwners(
 ): Promise<JobRow[]> {
   if (wanted.length === 0) return [];
   return db<JobRow[]>`
-    select ${db(STATUS_COLUMNS.map((c) => `j.${c}`) as unknown as string[])} from jobs j
+    select ${db(QUALIFIED_STATUS_COLUMNS)} from jobs j
     join unnest(${wanted.map((w) => w.id)}::text[], ${wanted.map((w) => w.ownerId)}::text[]) as q(id, owner_id)
       on j.id = q.id and j.owner_id = q.owner_id
     where ${liveJob(db, jobTtlSeconds)}`;

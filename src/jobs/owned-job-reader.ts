@@ -23,7 +23,8 @@ export class OwnedJobReader {
       writeBatch: async (wanted) => {
         const rows = await findOwnedJobsOfOwners(sql, wanted, jobTtlSeconds);
         const byId = new Map(rows.map((r) => [r.id, r]));
-        // The owner check is in the statement; the id is unique, so this pairs each ask with its row.
+        // The statement only returns a row to its own owner's ask, but an id asked for by two
+        // owners in one batch comes back once: the owner is checked again per ask.
         return wanted.map((w) => {
           const row = byId.get(w.id);
           return row && row.owner_id === w.ownerId ? row : undefined;
