@@ -20,6 +20,9 @@ export class OwnedJobReader {
       maxBatch: 200,
       // Reads do not hold locks: let a second batch go while one is in flight.
       maxInFlight: 4,
+      // A failed read is the database failing, not one ask: fail every ask at once. Group commit's
+      // default, one retry per item in turn, would hold each poll behind the others' retries.
+      recover: async (wanted, error) => wanted.map(() => ({ ok: false as const, error })),
       writeBatch: async (wanted) => {
         const rows = await findOwnedJobsOfOwners(sql, wanted, jobTtlSeconds);
         const byId = new Map(rows.map((r) => [r.id, r]));

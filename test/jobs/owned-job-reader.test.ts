@@ -46,4 +46,23 @@ describe('OwnedJobReader', () => {
     expect(found.slice(10)).toEqual([undefined, undefined, undefined]);
     expect(statements).toBeLessThanOrEqual(2);
   });
+
+  it('fails every ask of a batch whose read fails, with one statement and no retries one by one', async () => {
+    let statements = 0;
+    const counted = postgres(svc.databaseUrl, { max: 1, debug: () => statements++ });
+    // Connected first (postgres.js reads the server's array types on connect), then counted.
+    await counted`select 1`;
+    statements = 0;
+    // An interval the server refuses: the batch's statement fails.
+    const reader = new OwnedJobReader(counted, Number.POSITIVE_INFINITY);
+    const ids = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+    const asks = await Promise.allSettled([
+      reader.find('owner', ids[0] as string),
+      reader.find('owner', ids[1] as string),
+      reader.find('owner', ids[0] as string),
+    ]);
+    await counted.end();
+    expect(asks.map((a) => a.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(statements).toBe(1);
+  });
 });
