@@ -39,7 +39,12 @@ export async function findOwnerByApiKey(db: Db, key: string): Promise<string | u
 }
 
 /** Revokes a key; false when no such (unrevoked) key exists. */
+// Key ids are `key_` + 16 base64url characters (createApiKey). Anything else names no key and,
+// with a NUL, could not even be sent to Postgres (a 500): it is "not found" like a missing id.
+const KEY_ID = /^key_[A-Za-z0-9_-]{16}$/;
+
 export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
+  if (!KEY_ID.test(id)) return false;
   // The NOTIFY (delivered at commit) clears every process's ApiKeyCache.
   const rows = await db`
     with r as (update api_keys set revoked_at = now() where id = ${id} and revoked_at is null returning id)

@@ -43,6 +43,14 @@ describe('admin API keys', () => {
     expect((await admin(svc.url, `/admin/api-keys/${body.id}`, { method: 'DELETE' })).status).toBe(404);
   });
 
+  it('answers 404 problem+json, not 500, for key ids that cannot name a key (found by the fuzz suite)', async () => {
+    for (const id of ['%00', 'key_%00', 'key_short', '%F0%9F%92%A5', 'x'.repeat(300)]) {
+      const res = await admin(svc.url, `/admin/api-keys/${id}`, { method: 'DELETE' });
+      expect(res.status, id).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+  });
+
   it('drops a key revoked by another process from the cache', async () => {
     const owner = await svc.newOwner();
     expect((await owner.fetch('/v1/jobs')).status).toBe(200); // cached now
