@@ -7,7 +7,7 @@ import type { AnyJobType } from '../job-types/define-job-type.ts';
 import { canceledError, failedError, timedOutError } from '../jobs/job-errors.ts';
 import type { AttemptOutcome, JobWithInput } from '../jobs/job-store.ts';
 import type { TerminalHook } from '../jobs/terminal-hooks.ts';
-import type { Logger } from '../observability/logger.ts';
+import { type Logger, lazyChild } from '../observability/logger.ts';
 import type { AttemptFinisher, QueueEntry } from './attempt-finisher.ts';
 import { createProgressReporter } from './progress-reporter.ts';
 import type { ProgressWriter } from './progress-writer.ts';
@@ -62,7 +62,7 @@ export async function runAttempt(
   claim: AbortSignal,
 ): Promise<void> {
   const { id, attempt } = job;
-  const log = deps.log.child({ job_id: id, type: type.type, attempt });
+  const log = lazyChild(deps.log, { job_id: id, type: type.type, attempt });
 
   if (job.cancel_requested_at) {
     await finish(deps, job, { status: 'canceled', error: canceledError() }, entry);

@@ -2,7 +2,7 @@
 // secrets censored, errors with their stack, and handler logs that carry job id and attempt.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogCollector, createLogger } from '../../src/observability/logger.ts';
+import { createLogCollector, createLogger, lazyChild } from '../../src/observability/logger.ts';
 import { JobSchema } from '../../src/routes/jobs/schemas.ts';
 import { startTestService, type TestOwner, type TestService, waitFor } from '../support/test-service.ts';
 
@@ -104,6 +104,20 @@ describe('the logger', () => {
       keep: 'visible',
     });
     expect(JSON.stringify(records)).not.toMatch(/sk_|whsec_/);
+  });
+
+  it("makes a lazy child only when it first logs, with its fields and a grandchild's, censored as any", () => {
+    const { destination, records } = createLogCollector();
+    const log = createLogger('info', {}, { destination });
+    const quiet = lazyChild(log, { job_id: 'j0' });
+    quiet.debug('below the level');
+    const child = lazyChild(log, { job_id: 'j1', token: 'tok_child' });
+    child.info('first');
+    child.child({ step: 2 }).warn('second');
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ msg: 'first', job_id: 'j1', token: '[redacted]' });
+    expect(records[1]).toMatchObject({ msg: 'second', job_id: 'j1', step: 2, level: 'warn' });
+    expect(JSON.stringify(records)).not.toContain('tok_child');
   });
 
   it('writes an error with its type, message and stack trace', () => {

@@ -74,6 +74,20 @@ describe('POST /v1/jobs rejects bad requests with a problem and changes nothing'
       '/input/output',
     ],
     [
+      'a NUL character in a key',
+      '{"type": "demo.sleep", "input": {"duration_ms": 1, "output": {"a\\u0000": 1}}}',
+      {},
+      422,
+      '/input/output/a\u0000',
+    ],
+    [
+      'a __proto__ key spelled with escapes',
+      '{"type": "demo.sleep", "input": {"duration_ms": 1, "output": {"\\u005f_proto__": {"x": 1}}}}',
+      {},
+      422,
+      '/input/output/__proto__',
+    ],
+    [
       'JSON nested 65 deep',
       `{"type":"demo.sleep","input":{"duration_ms":1,"output":${'['.repeat(63)}${']'.repeat(63)}}}`,
       {},
@@ -137,6 +151,24 @@ describe('POST /v1/jobs rejects bad requests with a problem and changes nothing'
     expect(await jobCount(owner)).toBe(0);
     // the process keeps serving
     expect((await post(owner, JSON.stringify(sleepJob()))).status).toBe(202);
+  });
+
+  // The body guard looks for NUL and lone surrogates only behind a \u escape: a raw surrogate
+  // (its 3-byte form, as CESU-8 writes it) must already be refused as invalid UTF-8.
+  it('refuses a raw lone surrogate as invalid UTF-8 (400), creating nothing', async () => {
+    const owner = await svc.newOwner();
+    const body = Buffer.concat([
+      Buffer.from('{"type":"demo.sleep","input":{"duration_ms":1,"output":"'),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from('"}}'),
+    ]);
+    const res = await owner.fetch('/v1/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    await expectProblem(res, 400);
+    expect(await jobCount(owner)).toBe(0);
   });
 
   it('keeps unicode in input and metadata as given', async () => {
