@@ -11,6 +11,7 @@ import { measureCallbacks } from './scenarios/callback-deliveries.ts';
 import {
   measureEndToEndAtRate,
   measureEndToEndFlood,
+  measureFloodBesideNaive,
   measureNaive,
   pgBossAlone,
   rawFlood,
@@ -18,7 +19,11 @@ import {
 import { measurePickup, measurePollingPickup } from './scenarios/pickup-latency.ts';
 import { measureSse } from './scenarios/sse-streams.ts';
 import { measureStatusPolls } from './scenarios/status-polls.ts';
-import { measureInsertBaseline, measureSubmit } from './scenarios/submit-throughput.ts';
+import {
+  measureInsertBaseline,
+  measureSubmit,
+  measureSubmitBesideInsert,
+} from './scenarios/submit-throughput.ts';
 import { type BenchContext, purgeBacklog } from './support/bench-context.ts';
 import { startBenchDatabase } from './support/bench-database.ts';
 import { type BenchChild, rssMiB, spawnBenchChild, stopAllChildren } from './support/child-process.ts';
@@ -135,16 +140,18 @@ async function runPhase2(ctx: BenchContext, baselineUrl: string) {
   const L = settings.loadSeconds;
   const api = await startServiceProcess('api', profile);
   const apiCtx = { ...ctx, serviceUrl: api.url, servicePid: api.child.pid };
-  measured.submitApi = await step(
-    'submit throughput (ROLE=api, no workers)',
-    settings.runs * (L + 2),
+  const submitApi = await step(
+    'submit throughput (ROLE=api, no workers) beside Hono + INSERT',
+    settings.runs * (2 * L + 4),
     async () => {
       if (profile) await resetStatStatements(db.sql);
-      const rate = await measureSubmit(apiCtx, { workers: false });
+      const rates = await measureSubmitBesideInsert(apiCtx, baselineUrl, { workers: false });
       if (profile) await printStatStatements(db.sql, log);
-      return rate;
+      return rates;
     },
   );
+  measured.submitApi = submitApi?.ours;
+  measured.insertBaselineApi = submitApi?.insert;
   // Diagnostics for what bounds submit: one owner's row lock (50 owners instead of one), and the
   // commit's fsync (synchronous_commit off, for the service and the INSERT baseline alike).
   const once = { ...apiCtx, runs: 1 };
@@ -243,12 +250,13 @@ try {
     measureStatusPolls(ctx, baselineUrl, seedId),
   );
   rss.state.sampling = true;
-  measured.submitAll = await step('submit throughput (ROLE=all)', settings.runs * (L + 5), () =>
-    measureSubmit(ctx, { workers: true }),
+  const submitAll = await step(
+    'submit throughput (ROLE=all) beside Hono + INSERT',
+    settings.runs * (2 * L + 7),
+    () => measureSubmitBesideInsert(ctx, baselineUrl, { workers: true }),
   );
-  measured.insertBaseline = await step('Hono + INSERT baseline', settings.runs * (L + 2), () =>
-    measureInsertBaseline(ctx, baselineUrl),
-  );
+  measured.submitAll = submitAll?.ours;
+  measured.insertBaseline = submitAll?.insert;
   rss.state.sampling = false;
   measured.pickupInProcess = await step('pickup, worker in-process', 4, () =>
     measurePickup(ctx, settings.pickups),
@@ -260,16 +268,19 @@ try {
   measured.callbacks = await step('callbacks', 3, () => measureCallbacks(ctx, settings.callbacks));
   // The heavy end-to-end runs last, so on a slow machine the time budget cuts them, not the rest.
   // The naive design first: its flooded rate sets the offered rate of the latency figure.
-  measured.naiveFlood = await step('naive design, flooded', settings.floodSeconds + 10, () =>
-    measureNaive(ctx, { mode: 'flood', durationSeconds: settings.floodSeconds }),
-  );
   rss.state.sampling = true;
-  measured.e2eFlood = await step('end to end, flooded', settings.floodSeconds + 8, async () => {
-    if (profile) await resetStatStatements(db.sql);
-    const result = await measureEndToEndFlood(ctx, settings.floodSeconds);
-    if (profile) await printStatStatements(db.sql, log);
-    return result;
-  });
+  const flood = await step(
+    'end to end, flooded, beside the naive design',
+    settings.runs * (2 * settings.floodSeconds + 18),
+    async () => {
+      if (profile) await resetStatStatements(db.sql);
+      const result = await measureFloodBesideNaive(ctx, settings.floodSeconds);
+      if (profile) await printStatStatements(db.sql, log);
+      return result;
+    },
+  );
+  measured.e2eFlood = flood?.ours;
+  measured.naiveFlood = flood?.naive;
   measured.connections = await countConnections(db.sql);
   const rate = Math.max(50, Math.round((measured.naiveFlood?.jobsPerSecond ?? 2 * settings.rate) / 2));
   measured.rate = rate;

@@ -8,6 +8,7 @@ import {
   runHttpLoad,
   waitForDrain,
 } from '../support/bench-context.ts';
+import { median } from '../support/stats.ts';
 
 export const SUBMIT_BODY = { type: 'demo.sleep', input: { duration_ms: 0, steps: 1 } };
 const CONNECTIONS = 50;
@@ -55,4 +56,23 @@ export async function measureInsertBaseline(ctx: BenchContext, baselineUrl: stri
     );
     return ((result.statusCodes['202'] ?? 0) / Math.max(1, result.total)) * result.requestsPerSecond;
   });
+}
+
+/**
+ * Ours and the Hono + INSERT baseline run by run in turn (as the status polls are), medians of
+ * each: a change in the machine's load between two blocks of runs moved their ratio by 30–50 %.
+ */
+export async function measureSubmitBesideInsert(
+  ctx: BenchContext,
+  baselineUrl: string,
+  options: { workers: boolean },
+): Promise<{ ours: number; insert: number }> {
+  const once = { ...ctx, runs: 1 };
+  const ours: number[] = [];
+  const insert: number[] = [];
+  for (let i = 0; i < ctx.runs; i++) {
+    ours.push(await measureSubmit(once, options));
+    insert.push(await measureInsertBaseline(once, baselineUrl));
+  }
+  return { ours: median(ours), insert: median(insert) };
 }
