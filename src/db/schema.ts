@@ -54,7 +54,10 @@ export const jobs = pgTable(
   {
     id: text('id').primaryKey(),
     // Insertion order for cursor pagination: stable under concurrent inserts, unlike timestamps.
-    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity().notNull().unique(),
+    // Unique by construction (an identity column nobody may set); only read per owner, through
+    // jobs_owner_seq_idx. Its own unique index went in migration 0006: it cost an entry on every
+    // insert and every status change (see the migration).
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity().notNull(),
     ownerId: text('owner_id')
       .notNull()
       .references(() => owners.id),

@@ -1,23 +1,22 @@
-// Wakes a queue's runner for jobs that became runnable since the last look: scheduled jobs whose
-// run_at just passed, and jobs just inserted. pg-boss sends its NOTIFY only when a job is runnable
-// at once, so without this a scheduled job would wait for the runner's next poll (QUEUE_POLL_MS);
-// the contract starts a due job within about a second when a worker is free.
+// Wakes a queue's runner for scheduled jobs that just came due. pg-boss sends its NOTIFY only
+// for an insert with a job runnable at once (every unscheduled submit has one), so without this a
+// scheduled job would wait for the runner's next poll (QUEUE_POLL_MS); the contract starts a due
+// job within about a second when a worker is free.
 import type { Sql } from '../db/client.ts';
 import { queueNameOf } from '../job-types/registry.ts';
 
 /** How often to look for jobs that just came due: bounds their extra delay. */
 export const DUE_CHECK_MS = 250;
 
+/**
+ * How far back a look reaches. A job whose run_at passed while its submit was still committing
+ * is visible only at a later look; one that is still queued after this long was seen by looks
+ * before (a busy runner takes it when a slot frees up, and its poll is the backstop).
+ */
+export const DUE_LOOKBACK_SECONDS = 5;
+
 export interface DueJobWaker {
   stop(): void;
-}
-
-/** The database's clock (pg-boss's) and the newest job by insertion order (jobs.seq). */
-async function readHead(sql: Sql): Promise<{ now: string; seq: string }> {
-  const [head] = await sql<{ now: string; seq: string }[]>`
-    select now()::text as now, coalesce(max(seq), 0)::text as seq from jobs`;
-  if (!head) throw new Error('no row from an aggregate');
-  return head;
 }
 
 export async function startDueJobWaker(
@@ -26,23 +25,14 @@ export async function startDueJobWaker(
   wake: (queue: string) => void,
   onError: (error: unknown) => void,
 ): Promise<DueJobWaker> {
-  // Read before the workers take submissions, so the first jobs are not taken for old ones.
-  let since = await readHead(sql);
   let checking = false;
+  // A short range of jobs_scheduled_idx (queued jobs with a run_at), on the database's clock as
+  // pg-boss's start_after is. Waking a runner that has nothing to take costs one empty fetch.
   const check = async () => {
-    const head = await readHead(sql);
-    const last = since;
-    since = head;
     const rows = await sql<{ type: string }[]>`
-      select distinct type from (
-        select type from jobs
-        where seq > ${last.seq} and seq <= ${head.seq} and status = 'queued'
-          and (run_at is null or run_at <= ${head.now}::timestamptz)
-        union all
-        select type from jobs
-        where status = 'queued' and run_at is not null
-          and run_at > ${last.now}::timestamptz and run_at <= ${head.now}::timestamptz
-      ) as due`;
+      select distinct type from jobs
+      where status = 'queued' and run_at is not null
+        and run_at > now() - make_interval(secs => ${DUE_LOOKBACK_SECONDS}) and run_at <= now()`;
     for (const row of rows) wake(queueNameOf(row.type));
   };
   // During a database outage every check fails: report the first failure, not four a second.

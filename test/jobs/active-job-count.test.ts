@@ -112,7 +112,8 @@ describe('migration 0004', () => {
     const url = await createTestDatabase();
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     try {
-      // Roll the clone back to before 0004: drop what it added and forget it was applied.
+      // Roll the clone back to before 0004: undo what it and the later migrations changed (0005
+      // recreates its indexes; 0006 drops a constraint) and forget them.
       const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
       const m4 = migrations[4];
       if (!m4) throw new Error('migration 0004 is missing');
@@ -121,6 +122,7 @@ describe('migration 0004', () => {
         drop trigger jobs_active_deleted on jobs;
         drop function jobs_active_inserted(); drop function jobs_active_changed();
         drop table owner_active_deltas; alter table owners drop column active_jobs;
+        alter table jobs add constraint jobs_seq_unique unique (seq);
         delete from drizzle.__drizzle_migrations where created_at >= ${m4.folderMillis};`);
       await sql`insert into owners (id) values ('a'), ('b')`;
       await sql`
