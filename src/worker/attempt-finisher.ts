@@ -1,7 +1,7 @@
 // Settles attempts, group-committed (db/group-commit.ts): attempts that end while a batch is being
 // written are settled together in the next one — one transaction holding their fenced UPDATEs
 // (pipelined on one connection), their terminal hooks (callback events, the outbox), and
-// pg-boss's own settlement of their queue entries (complete, fail → retry, restore) through the
+// pg-boss's own settlement of their queue entries (delete, fail → retry, restore) through the
 // same transaction, so a job's status and its queue entry can never disagree. Each caller resumes
 // only after that commit. Exactly-once comes from each UPDATE's (id, attempt, running) condition
 // and pg-boss's (id, retry_count) fence, not from the batching.
@@ -30,7 +30,7 @@ export interface QueueEntry {
 }
 
 type Settlement =
-  /** A terminal status; the queue entry completes. */
+  /** A terminal status; the queue entry is deleted (see settleQueueEntries). */
   | { kind: 'finish'; id: string; attempt: number; outcome: AttemptOutcome; entry?: QueueEntry | undefined }
   /** A failed attempt with retries left: back to queued, and pg-boss schedules the retry. */
   | {
@@ -136,7 +136,13 @@ function writeSettlement(tx: TxSql, s: Settlement): Promise<JobRow | undefined> 
   }
 }
 
-/** pg-boss's side, one statement per queue and kind, in the same transaction. */
+/**
+ * pg-boss's side, one statement per queue and kind, in the same transaction. A finished job's
+ * entry is deleted, not completed: the job's row holds its outcome, nothing reads a completed
+ * entry, and pg-boss's completion wrote a new row version with four index entries that its
+ * maintenance deleted again days later (a delete writes no index entry). Fenced by
+ * (id, retry_count) as complete() is, so a stale attempt's finish leaves the live entry alone.
+ */
 async function settleQueueEntries(
   boss: PgBoss,
   tx: TxSql,
@@ -146,7 +152,7 @@ async function settleQueueEntries(
   const groups = new Map<string, { queue: string; kind: string; entries: QueueEntry[]; output?: unknown }>();
   for (const [i, s] of batch.entries()) {
     if (!s.entry) continue;
-    // A finish completes its entry even when the fence refused the status (the job ended some
+    // A finish settles its entry even when the fence refused the status (the job ended some
     // other way: canceled while queued, say); a requeue or release only when it took effect.
     if (s.kind !== 'finish' && !rows[i]) continue;
     if (s.kind === 'release' && !s.restore) continue;
@@ -159,7 +165,7 @@ async function settleQueueEntries(
   const db = bossDbOf(tx);
   for (const { queue, kind, entries, output } of groups.values()) {
     const jobs = entries.map((e) => ({ id: e.id, retryCount: e.retryCount }));
-    if (kind === 'finish') await boss.complete(queue, jobs, null, { db });
+    if (kind === 'finish') await boss.deleteJob(queue, jobs, { db });
     else if (kind === 'requeue') await boss.fail(queue, jobs, output as object, { db });
     else {
       const deleted = await boss.deleteJob(queue, jobs, { db });
