@@ -4,9 +4,12 @@
 // database as a 500 or is silently dropped.
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { findUnstorableString } from '../db/storable-json.ts';
 import type { AppEnv } from './app-env.ts';
 import { closeAfterAnswer } from './lingering-close.ts';
 import { ProblemError, validationFailed } from './problem.ts';
+
+export { findUnstorableString };
 
 export const MAX_JSON_DEPTH = 64;
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -29,26 +32,6 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
     } else if (ch === 93 || ch === 125) depth--;
   }
   return false;
-}
-
-/** JSON Pointer of the first string (value or key) that jsonb refuses, if any. */
-export function findUnstorableString(value: unknown, pointer = ''): string | undefined {
-  const bad = (s: string) => s.includes('\u0000') || !s.isWellFormed();
-  if (typeof value === 'string') return bad(value) ? pointer : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnstorableString(value[i], `${pointer}/${i}`);
-      if (found !== undefined) return found;
-    }
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) {
-      const at = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-      if (bad(key)) return at;
-      const found = findUnstorableString(v, at);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
 }
 
 /**

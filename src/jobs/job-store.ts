@@ -384,6 +384,17 @@ export interface FinishWrite {
   id: string;
   attempt: number;
   outcome: AttemptOutcome;
+  /** The attempt's last progress report, not yet written: stored in the same row version. */
+  progress?: ProgressValue | undefined;
+}
+
+/** A progress value as stored (updated_at is added by the statement that writes it). */
+function progressJson(value: ProgressValue): string {
+  return JSON.stringify({
+    percent: value.percent,
+    message: value.message ?? null,
+    ...(value.data === undefined ? {} : { data: value.data }),
+  });
 }
 
 /**
@@ -399,13 +410,17 @@ export async function finishAttempts(
   const outputOf = (o: AttemptOutcome) =>
     o.status === 'succeeded' && o.output !== undefined && o.output !== null ? JSON.stringify(o.output) : null;
   const errorOf = (o: AttemptOutcome) => (o.status === 'succeeded' ? null : JSON.stringify(o.error));
+  // A job with a last progress report gets two events: the progress (event_seq - 1), then the
+  // status, as separate writes would have made them. The reporter only ever sends a percent at
+  // least as high as the one stored for the attempt, so no check is needed here.
   const rows = await db<JobRow[]>`
     with input as (
       select * from unnest(
         ${writes.map((w) => w.id)}::text[], ${writes.map((w) => w.attempt)}::int[],
         ${writes.map((w) => w.outcome.status)}::text[], ${writes.map((w) => outputOf(w.outcome))}::text[],
-        ${writes.map((w) => errorOf(w.outcome))}::text[]
-      ) as t(id, attempt, status, output, error)
+        ${writes.map((w) => errorOf(w.outcome))}::text[],
+        ${writes.map((w) => (w.progress ? progressJson(w.progress) : null))}::text[]
+      ) as t(id, attempt, status, output, error, progress)
     ), u as (
       update jobs j set
         status = case when i.status = 'succeeded' and j.cancel_requested_at is not null then 'canceled' else i.status end,
@@ -415,12 +430,18 @@ export async function finishAttempts(
         artifact = null,
         artifact_content_type = null,
         failures = j.failures + case when i.status = 'failed' then 1 else 0 end,
-        finished_at = now(), event_seq = j.event_seq + 1
+        progress = case when i.progress is null then j.progress
+                        else i.progress::jsonb || jsonb_build_object('updated_at', to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) end,
+        finished_at = now(), event_seq = j.event_seq + case when i.progress is null then 1 else 2 end
       from input i
       where j.id = i.id and j.attempt = i.attempt and j.status = 'running'
-      returning j.*
+      returning j.*, i.progress is not null as progressed
+    ), p as (
+      insert into job_events (job_id, seq, kind, payload)
+      select id, event_seq - 1, 'progress', progress from u where progressed
     ), e as (
-      ${statusEventOfUpdated(db)}
+      insert into job_events (job_id, seq, kind, payload)
+      select u.id, u.event_seq, 'status', to_jsonb(u) - 'input' - 'output' - 'artifact' - 'progressed' from u
     )
     select ${db(STATUS_COLUMNS as unknown as string[])}, pg_notify('job_events', id || ' ' || event_seq) from u`;
   return new Map(rows.map((r) => [r.id, r]));

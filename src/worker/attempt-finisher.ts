@@ -11,11 +11,14 @@ import { GroupCommit } from '../db/group-commit.ts';
 import { canceledError } from '../jobs/job-errors.ts';
 import {
   type AttemptOutcome,
+  type FinishWrite,
   finishAttempt,
   finishAttempts,
   type JobRow,
+  type ProgressValue,
   releaseAttempt,
   requeueAttempt,
+  writeProgress,
 } from '../jobs/job-store.ts';
 import { runTerminalHooks, type TerminalHook } from '../jobs/terminal-hooks.ts';
 import { bossDbOf, settledIdsOf } from '../queue/pg-boss-adapter.ts';
@@ -31,7 +34,15 @@ export interface QueueEntry {
 
 type Settlement =
   /** A terminal status; the queue entry is deleted (see settleQueueEntries). */
-  | { kind: 'finish'; id: string; attempt: number; outcome: AttemptOutcome; entry?: QueueEntry | undefined }
+  | {
+      kind: 'finish';
+      id: string;
+      attempt: number;
+      outcome: AttemptOutcome;
+      entry?: QueueEntry | undefined;
+      /** The attempt's last progress report, not yet written: stored with the status. */
+      progress?: ProgressValue | undefined;
+    }
   /** A failed attempt with retries left: back to queued, and pg-boss schedules the retry. */
   | {
       kind: 'requeue';
@@ -65,14 +76,18 @@ export class AttemptFinisher {
     });
   }
 
-  /** Writes the attempt's terminal status (undefined when the fence refused it). */
+  /**
+   * Writes the attempt's terminal status (undefined when the fence refused it), with its last
+   * progress report when one is given (its event before the status event).
+   */
   finish(
     id: string,
     attempt: number,
     outcome: AttemptOutcome,
     entry?: QueueEntry,
+    progress?: ProgressValue,
   ): Promise<JobRow | undefined> {
-    return this.#commit.submit({ kind: 'finish', id, attempt, outcome, entry });
+    return this.#commit.submit({ kind: 'finish', id, attempt, outcome, entry, progress });
   }
 
   /** Puts a failed attempt back to queued for a retry (undefined when refused, e.g. cancel requested). */
@@ -109,11 +124,11 @@ export class AttemptFinisher {
  */
 async function writeSettlements(tx: TxSql, batch: Settlement[]): Promise<Array<JobRow | undefined>> {
   const seen = new Set<string>();
-  const together: Array<{ i: number; id: string; attempt: number; outcome: AttemptOutcome }> = [];
+  const together: Array<FinishWrite & { i: number }> = [];
   const alone: number[] = [];
   for (const [i, s] of batch.entries()) {
     if (s.kind === 'finish' && !seen.has(s.id) && !(s.outcome.status === 'succeeded' && s.outcome.artifact)) {
-      together.push({ i, id: s.id, attempt: s.attempt, outcome: s.outcome });
+      together.push({ i, id: s.id, attempt: s.attempt, outcome: s.outcome, progress: s.progress });
     } else alone.push(i);
     seen.add(s.id);
   }
@@ -128,7 +143,10 @@ async function writeSettlements(tx: TxSql, batch: Settlement[]): Promise<Array<J
 function writeSettlement(tx: TxSql, s: Settlement): Promise<JobRow | undefined> {
   switch (s.kind) {
     case 'finish':
-      return finishAttempt(tx, s.id, s.attempt, s.outcome, canceledError());
+      // Its progress first, in the same transaction (finishAttempts writes both in one statement).
+      return (s.progress ? writeProgress(tx, s.id, s.attempt, s.progress) : Promise.resolve()).then(() =>
+        finishAttempt(tx, s.id, s.attempt, s.outcome, canceledError()),
+      );
     case 'requeue':
       return requeueAttempt(tx, s.id, s.attempt, s.error);
     case 'release':

@@ -3,9 +3,10 @@
 // claim's signal wired in, then exactly one settlement through the finisher — a terminal status,
 // a requeue for a retry, or a release when the claim was lost or the process is stopping.
 import type { Sql } from '../db/client.ts';
+import { findUnstorableString } from '../db/storable-json.ts';
 import type { AnyJobType } from '../job-types/define-job-type.ts';
 import { canceledError, failedError, timedOutError } from '../jobs/job-errors.ts';
-import type { AttemptOutcome, JobWithInput } from '../jobs/job-store.ts';
+import type { AttemptOutcome, JobWithInput, ProgressValue } from '../jobs/job-store.ts';
 import type { TerminalHook } from '../jobs/terminal-hooks.ts';
 import { type Logger, lazyChild } from '../observability/logger.ts';
 import type { AttemptFinisher, QueueEntry } from './attempt-finisher.ts';
@@ -47,8 +48,14 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-async function finish(deps: AttemptDeps, job: JobWithInput, outcome: AttemptOutcome, entry: QueueEntry) {
-  const row = await deps.finisher.finish(job.id, job.attempt, outcome, entry);
+async function finish(
+  deps: AttemptDeps,
+  job: JobWithInput,
+  outcome: AttemptOutcome,
+  entry: QueueEntry,
+  lastProgress?: ProgressValue,
+) {
+  const row = await deps.finisher.finish(job.id, job.attempt, outcome, entry, lastProgress);
   if (row) deps.onFinished?.(row.type, row.status);
   return row;
 }
@@ -122,10 +129,20 @@ export async function runAttempt(
       };
   } finally {
     deps.running.delete(id);
-    await progress.flush();
+  }
+  // The last report not yet written rides with the terminal status: one row version and one
+  // statement, and its event still comes before the status event. A retry writes it first, as a
+  // report that jsonb would refuse does (its own write fails and is logged; the job goes on).
+  let lastProgress = await progress.take();
+  const retrying = outcome.status === 'failed' && job.failures + 1 < job.max_attempts;
+  if (lastProgress && (retrying || findUnstorableString(lastProgress) !== undefined)) {
+    await deps.progress
+      .write({ id, attempt, value: lastProgress })
+      .catch((error) => log.warn('progress write failed', { error: String(error) }));
+    lastProgress = undefined;
   }
 
-  if (outcome.status === 'failed' && job.failures + 1 < job.max_attempts) {
+  if (outcome.status === 'failed' && retrying) {
     const requeued = await deps.finisher.requeue(id, attempt, outcome.error, entry);
     if (requeued) {
       log.info('attempt failed, will retry', { error: outcome.error.detail });
@@ -133,7 +150,7 @@ export async function runAttempt(
     }
   }
   try {
-    await finish(deps, job, outcome, entry);
+    await finish(deps, job, outcome, entry, lastProgress);
   } catch (error) {
     // An output the database refuses (a NUL in a string, say) would fail every rerun the same way:
     // end the job once, failed, instead of running the handler again and again. Anything else (the
@@ -150,6 +167,7 @@ export async function runAttempt(
         error: failedError('The job finished, but its result could not be stored.', attempt),
       },
       entry,
+      lastProgress,
     );
   }
 }

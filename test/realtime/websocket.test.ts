@@ -41,7 +41,8 @@ describe('GET /v1/ws', () => {
 
   it('authenticates by a first auth message, and replays after an event id', async () => {
     const owner = await svc.newOwner();
-    const job = await submit(owner, { duration_ms: 0, steps: 2 });
+    // Steps 100 ms apart, so both reports are written (reports made in the same turn coalesce).
+    const job = await submit(owner, { duration_ms: 200, steps: 2 });
     await waitFor(async () => (await owner.fetch(`/v1/jobs/${job.id}`)).status === 303);
     const client = await openWs(svc.url);
     client.send({ type: 'auth', token: owner.key });

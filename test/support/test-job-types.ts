@@ -71,4 +71,25 @@ export const chattyJob = defineJob({
   },
 });
 
-export const testJobTypes = [flakyJob, overrunJob, unstorableOutputJob, loggingJob, chattyJob];
+/**
+ * Reports progress once with `message` (with a NUL appended when `unstorable`: what a handler may
+ * send but jsonb refuses), then fails its first `fail_times` attempts (one retry).
+ */
+export const reporterJob = defineJob({
+  type: 'test.reporter',
+  description: 'Reports progress once, then returns (or fails).',
+  input: z.object({
+    message: z.string(),
+    fail_times: z.number().int().min(0).default(0),
+    unstorable: z.boolean().default(false),
+  }),
+  output: z.object({ attempt: z.number().int() }),
+  retry: { limit: 1, delaySeconds: 0 },
+  async handler(input, ctx) {
+    ctx.progress(60, input.unstorable ? `${input.message}\u0000` : input.message);
+    if (ctx.attempt <= input.fail_times) throw new Error(`planned failure ${ctx.attempt}`);
+    return { attempt: ctx.attempt };
+  },
+});
+
+export const testJobTypes = [flakyJob, overrunJob, unstorableOutputJob, loggingJob, chattyJob, reporterJob];
