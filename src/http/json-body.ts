@@ -9,8 +9,6 @@ import type { AppEnv } from './app-env.ts';
 import { closeAfterAnswer } from './lingering-close.ts';
 import { ProblemError, validationFailed } from './problem.ts';
 
-export { findUnstorableString };
-
 export const MAX_JSON_DEPTH = 64;
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 // The same media types hono's JSON validator reads (application/json, application/x+json): a type

@@ -2,7 +2,8 @@
 // POST /v1/jobs (operationId submitJob), answered as an outcome the socket turns into a message.
 // It lives with the route so realtime/ never reaches into routes/: service.ts hands it over.
 import type { AppDeps } from '../../app-deps.ts';
-import { findProtoKey, findUnstorableString, PROTO_KEY_DETAIL } from '../../http/json-body.ts';
+import { findUnstorableString } from '../../db/storable-json.ts';
+import { findProtoKey, PROTO_KEY_DETAIL } from '../../http/json-body.ts';
 import { validationFailed } from '../../http/problem.ts';
 import { submitJob } from '../../jobs/submit.ts';
 import type { MessageSubmitter } from '../../realtime/ws-protocol.ts';
