@@ -27,7 +27,32 @@ const countJobs = async (ownerId: string) => {
   return row?.n;
 };
 
+/** jobs_submitted_total by type, as /metrics shows it now. */
+async function submittedByType(): Promise<Record<string, number>> {
+  const text = await (await fetch(`${svc.url}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const [, type, n] of text.matchAll(/^jobs_submitted_total\{type="([^"]+)"\} (\d+)$/gm))
+    counts[type as string] = Number(n);
+  return counts;
+}
+
 describe('POST /v1/jobs/batch', () => {
+  it('counts every job of a batch in jobs_submitted_total, by type', async () => {
+    const owner = await svc.newOwner();
+    const before = await submittedByType();
+    const res = await submitBatch(owner, {
+      jobs: [
+        sleepJob(0),
+        sleepJob(1),
+        { type: 'report.jobs_csv', input: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' } },
+      ],
+    });
+    expect(res.status).toBe(202);
+    const after = await submittedByType();
+    expect((after['demo.sleep'] ?? 0) - (before['demo.sleep'] ?? 0)).toBe(2);
+    expect((after['report.jobs_csv'] ?? 0) - (before['report.jobs_csv'] ?? 0)).toBe(1);
+  });
+
   it('creates every job, queued, and answers 202 with them in request order', async () => {
     const owner = await svc.newOwner();
     const res = await submitBatch(owner, {
