@@ -4,6 +4,7 @@
 // database as a 500 or is silently dropped.
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { firstPointerWhere } from '../db/json-pointer.ts';
 import { findUnstorableString } from '../db/storable-json.ts';
 import type { AppEnv } from './app-env.ts';
 import { closeAfterAnswer } from './lingering-close.ts';
@@ -37,21 +38,8 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
  * plain-object copy (a schema parse, a spread) turns it into a prototype and the data is silently
  * lost, so it is refused up front — as Fastify does by default (onProtoPoisoning: 'error').
  */
-export function findProtoKey(value: unknown, pointer = ''): string | undefined {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findProtoKey(value[i], `${pointer}/${i}`);
-      if (found !== undefined) return found;
-    }
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) {
-      const at = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-      if (key === '__proto__') return at;
-      const found = findProtoKey(v, at);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
+export function findProtoKey(value: unknown): string | undefined {
+  return firstPointerWhere(value, { badKey: (key) => key === '__proto__' });
 }
 
 export const PROTO_KEY_DETAIL = 'Keys named __proto__ are not accepted.';
