@@ -280,6 +280,19 @@ export interface ProgressValue {
   data?: unknown;
 }
 
+/** A progress value as stored (updated_at is added by the statement that writes it). */
+function progressJson(value: ProgressValue): string {
+  return JSON.stringify({
+    percent: value.percent,
+    message: value.message ?? null,
+    ...(value.data === undefined ? {} : { data: value.data }),
+  });
+}
+
+/** What every progress write adds to the stored value: the statement's time, as RFC 3339 UTC. */
+const progressUpdatedAt = (db: Db) =>
+  db`jsonb_build_object('updated_at', to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+
 /** Writes progress of one attempt; percent never goes backwards within it. */
 export async function writeProgress(
   db: Db,
@@ -287,15 +300,11 @@ export async function writeProgress(
   attempt: number,
   value: ProgressValue,
 ): Promise<boolean> {
-  const progress = {
-    percent: value.percent,
-    message: value.message ?? null,
-    ...(value.data === undefined ? {} : { data: value.data }),
-  };
+  // ::text first: a parameter the server types as jsonb, postgres.js serialises as JSON again.
   const rows = await db`
     with u as (
       update jobs set
-        progress = ${db.json(progress as never)}::jsonb || jsonb_build_object('updated_at', to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+        progress = ${progressJson(value)}::text::jsonb || ${progressUpdatedAt(db)},
         event_seq = event_seq + 1
       where id = ${id} and attempt = ${attempt} and status = 'running'
         and coalesce((progress ->> 'percent')::float8, 0) <= ${value.percent}
@@ -316,20 +325,14 @@ export interface ProgressWrite {
 /** Writes many attempts' progress in one statement (at most one per job); returns the ids written. */
 export async function writeProgressMany(db: Db, writes: ProgressWrite[]): Promise<Set<string>> {
   if (writes.length === 0) return new Set();
-  const progress = writes.map((w) =>
-    JSON.stringify({
-      percent: w.value.percent,
-      message: w.value.message ?? null,
-      ...(w.value.data === undefined ? {} : { data: w.value.data }),
-    }),
-  );
+  const progress = writes.map((w) => progressJson(w.value));
   const rows = await db<{ id: string }[]>`
     with p as (
       select * from unnest(${writes.map((w) => w.id)}::text[], ${writes.map((w) => w.attempt)}::int[],
         ${progress}::text[], ${writes.map((w) => w.value.percent)}::float8[]) as t(id, attempt, progress, percent)
     ), u as (
       update jobs j set
-        progress = p.progress::jsonb || jsonb_build_object('updated_at', to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+        progress = p.progress::jsonb || ${progressUpdatedAt(db)},
         event_seq = j.event_seq + 1
       from p
       where j.id = p.id and j.attempt = p.attempt and j.status = 'running'
@@ -388,15 +391,6 @@ export interface FinishWrite {
   progress?: ProgressValue | undefined;
 }
 
-/** A progress value as stored (updated_at is added by the statement that writes it). */
-function progressJson(value: ProgressValue): string {
-  return JSON.stringify({
-    percent: value.percent,
-    message: value.message ?? null,
-    ...(value.data === undefined ? {} : { data: value.data }),
-  });
-}
-
 /**
  * finishAttempt for many attempts of DIFFERENT jobs in one statement (same fence, same rules).
  * Outcomes with an artifact take finishAttempt. Returns the rows written, by id.
@@ -431,7 +425,7 @@ export async function finishAttempts(
         artifact_content_type = null,
         failures = j.failures + case when i.status = 'failed' then 1 else 0 end,
         progress = case when i.progress is null then j.progress
-                        else i.progress::jsonb || jsonb_build_object('updated_at', to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) end,
+                        else i.progress::jsonb || ${progressUpdatedAt(db)} end,
         finished_at = now(), event_seq = j.event_seq + case when i.progress is null then 1 else 2 end
       from input i
       where j.id = i.id and j.attempt = i.attempt and j.status = 'running'
