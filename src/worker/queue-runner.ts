@@ -25,6 +25,8 @@ export interface QueueRunnerOptions {
   pollMs: number;
   /** pg-boss's heartbeat interval for the queue; refreshed at half of it. */
   heartbeatSeconds: number;
+  /** A fetch came back full: a backlog, for which stale planner statistics are costly. */
+  onBacklog?: () => void;
 }
 
 interface Held {
@@ -112,6 +114,7 @@ export class QueueRunner {
         continue;
       }
       this.#backlog = jobs.length === size;
+      if (this.#backlog) this.#o.onBacklog?.();
       if (jobs.length > 0) await this.#startAll(jobs);
     }
   }

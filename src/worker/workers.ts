@@ -3,7 +3,9 @@
 // safety net); and a graceful stop that gives unfinished attempts back without spending a retry.
 import type { PgBoss } from 'pg-boss';
 import type { Sql } from '../db/client.ts';
+import { queueProbesOf, TableStatistics } from '../db/table-statistics.ts';
 import type { JobTypeRegistry } from '../job-types/registry.ts';
+import { queueNameOf } from '../job-types/registry.ts';
 import type { JobFeed } from '../jobs/job-feed.ts';
 import { findCancelRequested } from '../jobs/job-store.ts';
 import type { TerminalHook } from '../jobs/terminal-hooks.ts';
@@ -68,6 +70,14 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   }, CANCEL_POLL_MS);
   poll.unref();
 
+  const statistics = new TableStatistics({
+    sql: deps.sql,
+    probes: queueProbesOf(
+      deps.sql,
+      [...deps.registry.values()].map((t) => queueNameOf(t.type)),
+    ),
+    onError: (error) => deps.log.warn('statistics refresh failed', { error: String(error) }),
+  });
   const runners = new Map<string, QueueRunner>();
   for (const type of deps.registry.values()) {
     const runner = new QueueRunner({
@@ -78,6 +88,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
       log: deps.log,
       pollMs: QUEUE_POLL_MS,
       heartbeatSeconds: HEARTBEAT_SECONDS,
+      onBacklog: () => statistics.backlogSeen(),
     });
     runners.set(runner.queue, runner);
     runner.start();
