@@ -8,6 +8,7 @@ import type { AppDeps } from './app-deps.ts';
 import type { Config } from './config.ts';
 import { createSql } from './db/client.ts';
 import { countAppliedMigrations, expectedMigrationCount, migrateDatabase } from './db/migrate.ts';
+import { TransactionLanes } from './db/transaction-lanes.ts';
 import { ApiKeyCache } from './identity/api-key-cache.ts';
 import { KeyRevocationWatch } from './identity/key-revocation-watch.ts';
 import type { AnyJobType } from './job-types/define-job-type.ts';
@@ -70,7 +71,9 @@ export interface RunningService {
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, databaseUrl, log } = options;
   await migrateDatabase(databaseUrl);
-  const sql = createSql(databaseUrl, { max: 12 });
+  const sql = createSql(databaseUrl, { max: 10 });
+  // One connection per submit batch in flight (SubmitBatcher's maxInFlight).
+  const submitLanes = new TransactionLanes(databaseUrl, 2);
   // Claims and progress of attempts: no WAL flush to wait for (see SqlOptions.durableCommits).
   const relaxedSql = createSql(databaseUrl, { max: 4, durableCommits: false });
   const registry = createRegistry(options.jobTypes);
@@ -114,7 +117,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     log,
     metrics,
     terminalHooks,
-    submitBatcher: new SubmitBatcher(sql, boss, config.MAX_ACTIVE_JOBS_PER_OWNER),
+    submitBatcher: new SubmitBatcher(sql, submitLanes, boss, config.MAX_ACTIVE_JOBS_PER_OWNER),
     streams: new OpenStreams(config.SSE_MAX_STREAMS_PER_OWNER),
     stopping: stopSignal.signal,
     checkCallbackUrl: (url) => checkCallbackUrl(url, callbackPolicy, resolver),
@@ -233,6 +236,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await step(() => feed.stop());
       await step(() => stopApiKeyCache());
       await step(() => sql.end({ timeout: 5 }));
+      await step(() => submitLanes.end({ timeout: 5 }));
       await step(() => relaxedSql.end({ timeout: 5 }));
       if (failures.length > 0) throw failures[0];
     })();

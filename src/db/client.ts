@@ -2,7 +2,10 @@
 import postgres from 'postgres';
 
 export type Sql = postgres.Sql;
-export type TxSql = postgres.TransactionSql;
+/** A pool whose one connection runs one transaction at a time (transaction-lanes.ts). */
+export type LaneSql = postgres.Sql & { readonly __lane: true };
+/** Statements on one connection inside a transaction: sql.begin()'s, or a lane's. */
+export type TxSql = postgres.TransactionSql | LaneSql;
 
 export const CONNECT_TIMEOUT_SECONDS = 5;
 const MAX_RECONNECT_BACKOFF_SECONDS = 1;
@@ -15,6 +18,8 @@ export interface SqlOptions {
    * rewritten when the job runs again. Never for submits or terminal statuses.
    */
   durableCommits?: boolean;
+  /** Called when one of the pool's connections closes (transaction-lanes.ts). */
+  onclose?: () => void;
 }
 
 export function createSql(url: string, options: SqlOptions = {}): Sql {
@@ -28,6 +33,7 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
     // fails (503) at once while the server is down and reconnects within a second once it is back.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, MAX_RECONNECT_BACKOFF_SECONDS),
     onnotice: () => {},
+    ...(options.onclose ? { onclose: options.onclose } : {}),
     types: { bigint: postgres.BigInt },
     connection: {
       application_name: 'async-jobs',

@@ -3,9 +3,9 @@
 // whole batch and writes every job through the same multi-row path as group commit (writeJobs).
 import type { FieldError } from '../http/problem.ts';
 import { claimIdempotencyKey, hashRequestBody, saveIdempotencyRecord } from './idempotency.ts';
-import { findOwnedJobs, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
+import { findOwnedJobs, type JobRow, type NewJob } from './job-store.ts';
 import { prepareJob, type SubmitDeps, type SubmitRequest } from './submit.ts';
-import { writeJobs } from './write-jobs.ts';
+import { takeSlotsAndBounds, writeJobs } from './write-jobs.ts';
 
 export type BatchSubmitOutcome =
   | { kind: 'created'; jobs: JobRow[] }
@@ -77,10 +77,11 @@ export async function submitBatch(
       }
     }
     // The cap counts the whole batch: all of it fits, or nothing is written.
-    const slots = await takeCapSlots(tx, new Map([[ownerId, jobs.length]]), deps.maxActiveJobsPerOwner);
+    const wanted = new Map([[ownerId, jobs.length]]);
+    const [slots, bounds] = await takeSlotsAndBounds(tx, wanted, deps.maxActiveJobsPerOwner, jobs);
     if ((slots.granted.get(ownerId) ?? 0) < jobs.length)
       return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
-    const rows = await writeJobs(tx, deps.boss, jobs, slots);
+    const rows = await writeJobs(tx, deps.boss, jobs, slots, bounds);
     if (idempotencyKey) {
       const ids = rows.map((r) => r.id);
       await saveIdempotencyRecord(tx, ownerId, idempotencyKey, requestHash, ids[0] ?? '', ids);

@@ -8,9 +8,10 @@
 import type { PgBoss } from 'pg-boss';
 import type { Sql } from '../db/client.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { assignFairBands, readPlacementBounds } from './fair-placement.ts';
-import { findJobsById, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
-import { sendPlacedJobs, writeJobs } from './write-jobs.ts';
+import type { TransactionLanes } from '../db/transaction-lanes.ts';
+import { assignFairBands } from './fair-placement.ts';
+import { findJobsById, type JobRow, type NewJob } from './job-store.ts';
+import { sendPlacedJobs, takeSlotsAndBounds, writeJobs } from './write-jobs.ts';
 
 const MAX_BATCH = 500;
 const LINGER = { below: 8, ms: 2 };
@@ -21,18 +22,22 @@ type Settled = { ok: true; value: BatchOutcome } | { ok: false; error: unknown }
 
 export class SubmitBatcher {
   readonly #sql: Sql;
+  readonly #lanes: TransactionLanes;
   readonly #boss: PgBoss;
   readonly #maxActive: number;
   readonly #commit: GroupCommit<NewJob, BatchOutcome>;
 
   constructor(
     sql: Sql,
+    /** Two lanes, one per batch in flight. */
+    lanes: TransactionLanes,
     boss: PgBoss,
     maxActivePerOwner: number,
     /** Test seam: throwing here simulates a commit whose acknowledgement was lost. */
     afterWrite?: (jobs: NewJob[]) => void,
   ) {
     this.#sql = sql;
+    this.#lanes = lanes;
     this.#boss = boss;
     this.#maxActive = maxActivePerOwner;
     this.#commit = new GroupCommit({
@@ -52,25 +57,17 @@ export class SubmitBatcher {
   }
 
   /**
-   * One transaction in two round trips while the owners' submit locks are held: [locks, cap
+   * One transaction in two round trips while the owners' submit locks are held: [BEGIN, locks, cap
    * counts, placement bounds] go out together, and after the bands are computed [demotions, job
-   * rows, queue entries, COMMIT] do too. Sent one by one, each step (and the COMMIT) waited for
-   * this process's event loop while the lock was held, and under load that wait — not the
+   * rows, queue entries, COMMIT] do too (transaction-lanes.ts). Sent one by one, each step waited
+   * for this process's event loop while the lock was held, and under load that wait — not the
    * database — set how many batches of one owner could commit per second.
-   *
-   * The COMMIT is ours, inside sql.begin: postgres.js's own COMMIT then finds no transaction
-   * (a warning, one round trip after the locks are gone). sql.reserve() would avoid it, but a
-   * reserved connection waits for an idle one, which under load added ~20 ms to every submit.
    */
   #writeBatch(batch: NewJob[]): Promise<BatchOutcome[]> {
     const wanted = new Map<string, number>();
     for (const job of batch) wanted.set(job.ownerId, (wanted.get(job.ownerId) ?? 0) + 1);
-    return this.#sql.begin(async (tx) => {
-      const [slots, bounds] = await Promise.all([
-        takeCapSlots(tx, wanted, this.#maxActive),
-        // Bounds for every job: a capped one's are read for nothing, which is rare and cheap.
-        readPlacementBounds(tx, batch),
-      ]);
+    return this.#lanes.run(async ({ sql: tx, ensureOpen, commit }) => {
+      const [slots, bounds] = await takeSlotsAndBounds(tx, wanted, this.#maxActive, batch);
       // Slots go to requests in arrival order; the rest of an owner's requests are capped.
       const accepted = batch.filter((job) => {
         const left = slots.granted.get(job.ownerId) ?? 0;
@@ -79,11 +76,12 @@ export class SubmitBatcher {
         return true;
       });
       const demotions = assignFairBands(accepted, bounds, slots.active);
+      ensureOpen();
       const { rows, issued } = sendPlacedJobs(tx, this.#boss, accepted, demotions, slots.toFold);
       // COMMIT only once every statement above is on the wire ahead of it. After a failed
       // statement it ends the transaction as a rollback, and the failure is what rejects here.
       await issued;
-      const [written] = await Promise.all([rows, tx`commit`.execute()]);
+      const [written] = await Promise.all([rows, commit()]);
       const byId = new Map(written.map((r) => [r.id, r]));
       return batch.map((job): BatchOutcome => {
         const row = byId.get(job.id);
@@ -108,9 +106,10 @@ export class SubmitBatcher {
   async #writeOne(job: NewJob): Promise<Settled> {
     try {
       const value = await this.#sql.begin(async (tx): Promise<BatchOutcome> => {
-        const slots = await takeCapSlots(tx, new Map([[job.ownerId, 1]]), this.#maxActive);
+        const wanted = new Map([[job.ownerId, 1]]);
+        const [slots, bounds] = await takeSlotsAndBounds(tx, wanted, this.#maxActive, [job]);
         if (!slots.granted.has(job.ownerId)) return { kind: 'capped' };
-        const [row] = await writeJobs(tx, this.#boss, [job], slots);
+        const [row] = await writeJobs(tx, this.#boss, [job], slots, bounds);
         return row ? { kind: 'created', job: row } : { kind: 'capped' };
       });
       return { ok: true, value };

@@ -7,9 +7,9 @@ import type { FieldError } from '../http/problem.ts';
 import { toFieldErrors } from '../http/problem.ts';
 import type { JobTypeRegistry } from '../job-types/registry.ts';
 import { claimIdempotencyKey, hashRequestBody, saveIdempotencyRecord } from './idempotency.ts';
-import { findJobsById, findOwnedJob, type JobRow, type NewJob, takeCapSlots } from './job-store.ts';
+import { findJobsById, findOwnedJob, type JobRow, type NewJob } from './job-store.ts';
 import type { SubmitBatcher } from './submit-batcher.ts';
-import { writeJobs } from './write-jobs.ts';
+import { takeSlotsAndBounds, writeJobs } from './write-jobs.ts';
 
 export interface SubmitRequest {
   type: string;
@@ -104,9 +104,10 @@ function submitInTransaction(
         if (job) return { kind: 'replayed', job };
       }
     }
-    const slots = await takeCapSlots(tx, new Map([[ownerId, 1]]), deps.maxActiveJobsPerOwner);
+    const wanted = new Map([[ownerId, 1]]);
+    const [slots, bounds] = await takeSlotsAndBounds(tx, wanted, deps.maxActiveJobsPerOwner, [newJob]);
     if (!slots.granted.has(ownerId)) return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
-    const [job] = await writeJobs(tx, deps.boss, [newJob], slots);
+    const [job] = await writeJobs(tx, deps.boss, [newJob], slots, bounds);
     if (!job) throw new Error('a granted job was not written');
     if (idempotencyKey) await saveIdempotencyRecord(tx, ownerId, idempotencyKey, requestHash, job.id);
     return { kind: 'created', job };

@@ -9,25 +9,48 @@ import {
   assignFairBands,
   demoteQueuedJobs,
   type OwnerDemotion,
+  type PlacementBounds,
   queueEntryOf,
   readPlacementBounds,
 } from './fair-placement.ts';
-import { type CapSlots, foldActiveJobDeltas, insertJobs, type JobRow, type NewJob } from './job-store.ts';
+import {
+  type CapSlots,
+  foldActiveJobDeltas,
+  insertJobs,
+  type JobRow,
+  type NewJob,
+  takeCapSlots,
+} from './job-store.ts';
 
 /**
- * Writes jobs whose cap slots are already taken, inside `tx`: their fair-share bands, then the
- * rows and pg-boss's entries (one insert per queue), pipelined in one round trip. The keyed and batch submit paths end here; group commit sends the same statements
- * through sendPlacedJobs with its COMMIT. Returns the rows in the order given.
+ * Takes the owners' cap slots (their submit locks, held until the transaction ends) and reads the
+ * placement bounds of `jobs`, in one round trip: the bounds' statements run after the locks are
+ * granted. Bounds of jobs that turn out capped are read for nothing, which is rare and cheap.
  */
-export async function writeJobs(
+export function takeSlotsAndBounds(
+  tx: TxSql,
+  wanted: Map<string, number>,
+  maxActive: number,
+  jobs: readonly NewJob[],
+): Promise<[CapSlots, PlacementBounds]> {
+  return Promise.all([takeCapSlots(tx, wanted, maxActive), readPlacementBounds(tx, jobs)]);
+}
+
+/**
+ * Writes jobs whose cap slots are taken (takeSlotsAndBounds), inside `tx`: their fair-share
+ * bands, then the rows and pg-boss's entries (one insert per queue), pipelined in one round trip.
+ * The keyed and batch submit paths end here; group commit sends the same statements through
+ * sendPlacedJobs with its COMMIT. Returns the rows in the order given.
+ */
+export function writeJobs(
   tx: TxSql,
   boss: PgBoss,
   jobs: NewJob[],
-  /** The slots takeCapSlots granted these jobs in this transaction. */
   slots: CapSlots,
+  bounds: PlacementBounds,
 ): Promise<JobRow[]> {
-  if (jobs.length === 0) return [];
-  const demotions = assignFairBands(jobs, await readPlacementBounds(tx, jobs), slots.active);
+  if (jobs.length === 0) return Promise.resolve([]);
+  const demotions = assignFairBands(jobs, bounds, slots.active);
   return sendPlacedJobs(tx, boss, jobs, demotions, slots.toFold).rows;
 }
 

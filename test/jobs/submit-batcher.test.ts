@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/client.ts';
+import { TransactionLanes } from '../../src/db/transaction-lanes.ts';
 import { type NewJob, readEventsAfter } from '../../src/jobs/job-store.ts';
 import { submitJob } from '../../src/jobs/submit.ts';
 import { SubmitBatcher } from '../../src/jobs/submit-batcher.ts';
@@ -8,11 +9,14 @@ import { submitDepsOf } from '../../src/routes/jobs/submit-deps.ts';
 import { startTestService, type TestService } from '../support/test-service.ts';
 
 let svc: TestService;
+let lanes: TransactionLanes;
 beforeAll(async () => {
   // ROLE=api: no workers, so accepted jobs stay queued and hold their slots.
   svc = await startTestService({ ROLE: 'api' });
+  lanes = new TransactionLanes(svc.databaseUrl, 2);
 });
 afterAll(async () => {
+  await lanes?.end();
   await svc?.stop();
 });
 
@@ -31,7 +35,7 @@ const newJob = (ownerId: string): NewJob => ({
 
 describe('SubmitBatcher (group commit)', () => {
   it("writes concurrent submissions in shared transactions, keeping each owner's cap exact", async () => {
-    const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 25);
+    const batcher = new SubmitBatcher(svc.sql, lanes, svc.service.deps.boss, 25);
     const a = await svc.newOwner();
     const b = await svc.newOwner();
     const outcomes = await Promise.all([
@@ -55,7 +59,7 @@ describe('SubmitBatcher (group commit)', () => {
   });
 
   it("does not fail a batch's other requests when one row fails", async () => {
-    const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 1000);
+    const batcher = new SubmitBatcher(svc.sql, lanes, svc.service.deps.boss, 1000);
     const owner = await svc.newOwner();
     const results = await Promise.allSettled([
       batcher.submit(newJob(owner.ownerId)),
@@ -72,7 +76,7 @@ describe('SubmitBatcher (group commit)', () => {
   });
 
   it("commits a job only with its queue entry: a queue insert failing in the database rolls back the batch's rows", async () => {
-    const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 1000);
+    const batcher = new SubmitBatcher(svc.sql, lanes, svc.service.deps.boss, 1000);
     const owner = await svc.newOwner();
     const jobs = Array.from({ length: 3 }, () => newJob(owner.ownerId));
     const bad = jobs[1]?.id ?? '';
@@ -102,7 +106,7 @@ describe('SubmitBatcher (group commit)', () => {
     const owner = await svc.newOwner();
     let failures = 0;
     // The batch commits, then the seam throws as a dropped connection would after COMMIT.
-    const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 3, () => {
+    const batcher = new SubmitBatcher(svc.sql, lanes, svc.service.deps.boss, 3, () => {
       failures++;
       throw new Error('connection lost after COMMIT');
     });
@@ -119,7 +123,7 @@ describe('SubmitBatcher (group commit)', () => {
   });
 
   it('gives an owner without a cap row no slots', async () => {
-    const batcher = new SubmitBatcher(svc.sql, svc.service.deps.boss, 1000);
+    const batcher = new SubmitBatcher(svc.sql, lanes, svc.service.deps.boss, 1000);
     expect(await batcher.submit(newJob('no_such_owner'))).toEqual({ kind: 'capped' });
   });
 
