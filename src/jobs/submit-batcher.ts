@@ -9,9 +9,8 @@ import type { PgBoss } from 'pg-boss';
 import type { Sql } from '../db/client.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import type { TransactionLanes } from '../db/transaction-lanes.ts';
-import { assignFairBands } from './fair-placement.ts';
 import { findJobsById, type JobRow, type NewJob } from './job-store.ts';
-import { sendPlacedJobs, takeSlotsAndBounds, writeJobs } from './write-jobs.ts';
+import { takeSlotsAndBounds, writeJobs, writeJobsAndCommit } from './write-jobs.ts';
 
 const MAX_BATCH = 500;
 const LINGER = { below: 8, ms: 2 };
@@ -66,8 +65,8 @@ export class SubmitBatcher {
   #writeBatch(batch: NewJob[]): Promise<BatchOutcome[]> {
     const wanted = new Map<string, number>();
     for (const job of batch) wanted.set(job.ownerId, (wanted.get(job.ownerId) ?? 0) + 1);
-    return this.#lanes.run(async ({ sql: tx, ensureOpen, commit }) => {
-      const [slots, bounds] = await takeSlotsAndBounds(tx, wanted, this.#maxActive, batch);
+    return this.#lanes.run(async (lane) => {
+      const [slots, bounds] = await takeSlotsAndBounds(lane.sql, wanted, this.#maxActive, batch);
       // Slots go to requests in arrival order; the rest of an owner's requests are capped.
       const accepted = batch.filter((job) => {
         const left = slots.granted.get(job.ownerId) ?? 0;
@@ -75,13 +74,7 @@ export class SubmitBatcher {
         slots.granted.set(job.ownerId, left - 1);
         return true;
       });
-      const demotions = assignFairBands(accepted, bounds, slots.active);
-      ensureOpen();
-      const { rows, issued } = sendPlacedJobs(tx, this.#boss, accepted, demotions, slots.toFold);
-      // COMMIT only once every statement above is on the wire ahead of it. After a failed
-      // statement it ends the transaction as a rollback, and the failure is what rejects here.
-      await issued;
-      const [written] = await Promise.all([rows, commit()]);
+      const written = await writeJobsAndCommit(lane, this.#boss, accepted, slots, bounds);
       const byId = new Map(written.map((r) => [r.id, r]));
       return batch.map((job): BatchOutcome => {
         const row = byId.get(job.id);

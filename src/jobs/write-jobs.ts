@@ -3,6 +3,7 @@
 // the caller's transaction.
 import type { PgBoss } from 'pg-boss';
 import type { TxSql } from '../db/client.ts';
+import type { LaneTransaction } from '../db/transaction-lanes.ts';
 import { queueNameOf } from '../job-types/registry.ts';
 import { bossDbOf } from '../queue/pg-boss-adapter.ts';
 import {
@@ -52,6 +53,27 @@ export function writeJobs(
   if (jobs.length === 0) return Promise.resolve([]);
   const demotions = assignFairBands(jobs, bounds, slots.active);
   return sendPlacedJobs(tx, boss, jobs, demotions, slots.toFold).rows;
+}
+
+/**
+ * Like writeJobs, on a lane, with the COMMIT pipelined behind the statements: one round trip for
+ * all of it while the owners' locks are held. After a failed statement the COMMIT ends the
+ * transaction as a rollback, and the failure is what rejects here.
+ */
+export async function writeJobsAndCommit(
+  lane: LaneTransaction,
+  boss: PgBoss,
+  jobs: NewJob[],
+  slots: CapSlots,
+  bounds: PlacementBounds,
+): Promise<JobRow[]> {
+  const demotions = assignFairBands(jobs, bounds, slots.active);
+  lane.ensureOpen();
+  const { rows, issued } = sendPlacedJobs(lane.sql, boss, jobs, demotions, slots.toFold);
+  // COMMIT only once every statement above is on the wire ahead of it.
+  await issued;
+  const [written] = await Promise.all([rows, lane.commit()]);
+  return written;
 }
 
 /**
