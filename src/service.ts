@@ -75,7 +75,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   // One connection per submit batch in flight (SubmitBatcher's maxInFlight).
   const submitLanes = new TransactionLanes(databaseUrl, 2);
   // Claims and progress of attempts: no WAL flush to wait for (see SqlOptions.durableCommits).
-  const relaxedSql = createSql(databaseUrl, { max: 4, durableCommits: false });
+  const relaxedSql = createSql(databaseUrl, { max: 4, durableCommits: false, customPlans: true });
   const registry = createRegistry(options.jobTypes);
   const boss: PgBoss = createBoss(databaseUrl, log);
   await boss.start();

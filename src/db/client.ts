@@ -8,6 +8,8 @@ export type LaneSql = postgres.Sql & { readonly __lane: true };
 export type TxSql = postgres.TransactionSql | LaneSql;
 
 export const CONNECT_TIMEOUT_SECONDS = 5;
+/** The plan_cache_mode of SqlOptions.customPlans, also set per transaction (attempt-finisher.ts). */
+export const CUSTOM_PLANS = 'force_custom_plan';
 const MAX_RECONNECT_BACKOFF_SECONDS = 1;
 
 export interface SqlOptions {
@@ -18,6 +20,15 @@ export interface SqlOptions {
    * rewritten when the job runs again. Never for submits or terminal statuses.
    */
   durableCommits?: boolean;
+  /**
+   * Plan every execution for its own parameters (plan_cache_mode = force_custom_plan). postgres.js
+   * prepares every statement, and after five runs PostgreSQL may keep a generic plan made while
+   * the tables were small: measured, the claim statement then seq-scanned a 10,000-job table for
+   * its 64 ids (21 ms instead of under 1). For statements that find rows by a batch of ids; not
+   * for the submit's inserts, whose large parameters made planning each run cost a fifth of the
+   * batch-submit rate.
+   */
+  customPlans?: boolean;
   /** Called when one of the pool's connections closes (transaction-lanes.ts). */
   onclose?: () => void;
 }
@@ -37,12 +48,7 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
     types: { bigint: postgres.BigInt },
     connection: {
       application_name: 'async-jobs',
-      // postgres.js prepares every statement, and after five runs PostgreSQL may keep a generic
-      // plan made while the tables were small: measured, the claim statement then seq-scanned a
-      // 10,000-job table for its 64 ids (21 ms instead of under 1), and the terminal statement
-      // scanned every active job. Our statements run once per batch, so planning each run with its
-      // own ids and the tables' current size costs little and keeps each plan right.
-      plan_cache_mode: 'force_custom_plan',
+      ...(options.customPlans ? { plan_cache_mode: CUSTOM_PLANS } : {}),
       ...(options.durableCommits === false ? { synchronous_commit: 'off' } : {}),
     },
   });

@@ -6,7 +6,7 @@
 // only after that commit. Exactly-once comes from each UPDATE's (id, attempt, running) condition
 // and pg-boss's (id, retry_count) fence, not from the batching.
 import type { PgBoss } from 'pg-boss';
-import type { Sql, TxSql } from '../db/client.ts';
+import { CUSTOM_PLANS, type Sql, type TxSql } from '../db/client.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import { canceledError } from '../jobs/job-errors.ts';
 import {
@@ -105,6 +105,8 @@ export class AttemptFinisher {
 
   #write(batch: Settlement[]): Promise<Array<JobRow | undefined>> {
     return this.#sql.begin(async (tx) => {
+      // Its statements find jobs by a batch of ids: planned for those ids (see SqlOptions.customPlans).
+      tx`select set_config('plan_cache_mode', ${CUSTOM_PLANS}, true)`.execute().catch(() => {});
       const rows = await writeSettlements(tx, batch);
       // Hooks of different jobs and the queue entries' settlement, pipelined.
       await Promise.all([

@@ -68,4 +68,20 @@ describe('AttemptFinisher (group commit of terminal statuses)', () => {
       'succeeded',
     ]);
   });
+
+  it('plans its statements for the ids of each batch (force_custom_plan in its transaction)', async () => {
+    const [id] = await runningJobs(1);
+    const modes: string[] = [];
+    const finisher = new AttemptFinisher(svc.sql, [
+      async (tx) => {
+        const [row] = await tx<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`;
+        modes.push(row?.mode ?? '');
+      },
+    ]);
+    await finisher.finish(id ?? '', 1, { status: 'succeeded', output: 1 });
+    expect(modes).toEqual(['force_custom_plan']);
+    // Local to that transaction: the shared pool keeps the default.
+    const [after] = await svc.sql<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`;
+    expect(after?.mode).toBe('auto');
+  });
 });
