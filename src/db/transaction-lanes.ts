@@ -26,6 +26,21 @@ export interface LaneTransaction {
   commit(): Promise<unknown>;
 }
 
+/**
+ * How long a transaction may take before its lane is given up: well under the contract's 10 s for
+ * a request during an outage. A batch takes milliseconds; past this something hangs (postgres.js
+ * can leave a statement unsettled when its connection closes, upstream issues #1186 and #1208).
+ */
+export const LANE_TIMEOUT_MS = 7000;
+
+/** The transaction outlived LANE_TIMEOUT_MS; its connection was destroyed (the server rolls back). */
+export class LaneTimeoutError extends Error {
+  readonly code = 'CONNECTION_DESTROYED';
+  constructor() {
+    super(`a transaction took longer than ${LANE_TIMEOUT_MS} ms; its connection was destroyed`);
+  }
+}
+
 export class ConnectionLostError extends Error {
   readonly code = 'CONNECTION_CLOSED';
   constructor() {
@@ -43,19 +58,35 @@ export class TransactionLanes {
   readonly #lanes: Lane[] = [];
   readonly #free: Lane[] = [];
   readonly #waiting: Array<(lane: Lane) => void> = [];
+  readonly #url: string;
 
   constructor(url: string, count: number) {
+    this.#url = url;
     for (let i = 0; i < count; i++) {
       const lane: Lane = { sql: undefined as unknown as LaneSql, closes: 0 };
-      lane.sql = createSql(url, {
-        max: 1,
-        onclose: () => {
-          lane.closes++;
-        },
-      }) as LaneSql;
+      this.#connect(lane);
       this.#lanes.push(lane);
       this.#free.push(lane);
     }
+  }
+
+  /** Gives the lane a fresh one-connection pool; a lane's closes only ever grow. */
+  #connect(lane: Lane): void {
+    const pool = createSql(this.#url, {
+      max: 1,
+      onclose: () => {
+        if (lane.sql === pool) lane.closes++;
+      },
+    }) as LaneSql;
+    lane.sql = pool;
+  }
+
+  /** A hung transaction: its pool is destroyed (its statements fail) and the lane gets a new one. */
+  #replace(lane: Lane): void {
+    const old = lane.sql;
+    lane.closes++;
+    this.#connect(lane);
+    old.end({ timeout: 0 }).catch(() => {});
   }
 
   /**
@@ -65,7 +96,11 @@ export class TransactionLanes {
   async run<T>(body: (tx: LaneTransaction) => Promise<T>): Promise<T> {
     const lane = await this.#acquire();
     const closesAtBegin = lane.closes;
+    // A BEGIN that failed (the server unreachable past connect_timeout) leaves the statements
+    // behind it queued for the next connection, where they would run outside any transaction.
+    let beginFailure: { error: unknown } | undefined;
     const ensureOpen = () => {
+      if (beginFailure) throw beginFailure.error;
       if (lane.closes !== closesAtBegin) throw new ConnectionLostError();
     };
     let committed = false;
@@ -78,17 +113,36 @@ export class TransactionLanes {
         return lane.sql`commit`.execute();
       },
     };
-    try {
-      // Not awaited: a failed BEGIN fails the statements behind it, which the body awaits.
-      lane.sql`begin`.execute().catch(() => {});
+    // Not awaited before the body: BEGIN goes out with its first statements. Its failure ends
+    // the run at once rather than after the statements queued behind it.
+    const beginFailed = lane.sql`begin`.execute().then(
+      () => new Promise<never>(() => {}),
+      (error: unknown) => {
+        beginFailure = { error };
+        throw error;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.#replace(lane);
+        reject(new LaneTimeoutError());
+      }, LANE_TIMEOUT_MS);
+    });
+    const work = (async () => {
       const result = await body(tx);
       if (!committed) await tx.commit();
       return result;
+    })();
+    try {
+      return await Promise.race([work, beginFailed, timedOut]);
     } catch (error) {
+      // Not awaited: the next transaction's BEGIN goes out behind it on the same connection.
       // After a lost connection there is nothing to roll back (and a ROLLBACK would go to the next).
-      if (lane.closes === closesAtBegin) await lane.sql`rollback`.catch(() => {});
+      if (!beginFailure && lane.closes === closesAtBegin) lane.sql`rollback`.execute().catch(() => {});
       throw error;
     } finally {
+      clearTimeout(timer);
       this.#release(lane);
     }
   }

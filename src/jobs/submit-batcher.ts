@@ -10,7 +10,7 @@ import type { Sql } from '../db/client.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import type { TransactionLanes } from '../db/transaction-lanes.ts';
 import { findJobsById, type JobRow, type NewJob } from './job-store.ts';
-import { takeSlotsAndBounds, writeJobs, writeJobsAndCommit } from './write-jobs.ts';
+import { takeSlotsAndBounds, writeJobsAndCommit } from './write-jobs.ts';
 
 const MAX_BATCH = 500;
 const LINGER = { below: 8, ms: 2 };
@@ -98,11 +98,13 @@ export class SubmitBatcher {
 
   async #writeOne(job: NewJob): Promise<Settled> {
     try {
-      const value = await this.#sql.begin(async (tx): Promise<BatchOutcome> => {
+      // On a lane too: recovery runs when connections fail, where a transaction on sql.begin
+      // could be left waiting for ever (postgres.js), and a lane gives up after LANE_TIMEOUT_MS.
+      const value = await this.#lanes.run(async (lane): Promise<BatchOutcome> => {
         const wanted = new Map([[job.ownerId, 1]]);
-        const [slots, bounds] = await takeSlotsAndBounds(tx, wanted, this.#maxActive, [job]);
+        const [slots, bounds] = await takeSlotsAndBounds(lane.sql, wanted, this.#maxActive, [job]);
         if (!slots.granted.has(job.ownerId)) return { kind: 'capped' };
-        const [row] = await writeJobs(tx, this.#boss, [job], slots, bounds);
+        const [row] = await writeJobsAndCommit(lane, this.#boss, [job], slots, bounds);
         return row ? { kind: 'created', job: row } : { kind: 'capped' };
       });
       return { ok: true, value };

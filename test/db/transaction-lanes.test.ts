@@ -4,7 +4,12 @@
 // a connection lost mid-transaction fails the run without anything it sent being stored.
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionLostError, TransactionLanes } from '../../src/db/transaction-lanes.ts';
+import {
+  ConnectionLostError,
+  LANE_TIMEOUT_MS,
+  LaneTimeoutError,
+  TransactionLanes,
+} from '../../src/db/transaction-lanes.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { waitFor } from '../support/test-service.ts';
 
@@ -84,4 +89,42 @@ describe('transaction lanes', () => {
     });
     expect(await stored('after-')).toEqual(['after-1', 'after-2']);
   });
+
+  it('fail at once when BEGIN cannot reach the server, and send nothing after it', async () => {
+    const unreachable = new URL(url);
+    unreachable.port = '1'; // nothing listens there
+    const dead = new TransactionLanes(unreachable.toString(), 1);
+    let secondWave = false;
+    try {
+      const run = dead.run(async ({ sql, ensureOpen }) => {
+        await sql`select 1`;
+        ensureOpen();
+        secondWave = true;
+      });
+      await expect(run).rejects.toMatchObject({
+        code: expect.stringMatching(/CONNECT_TIMEOUT|ECONNREFUSED/),
+      });
+      expect(secondWave).toBe(false);
+    } finally {
+      await dead.end({ timeout: 0 });
+    }
+  }, 20_000);
+
+  it(
+    'give up a transaction that outlives its time, and serve the next one on a fresh connection',
+    async () => {
+      const slow = lanes.run(async ({ sql }) => {
+        await sql`insert into lane_rows values ('slow-1')`;
+        await sql`select pg_sleep(${LANE_TIMEOUT_MS / 1000 + 5})`;
+      });
+      await expect(slow).rejects.toBeInstanceOf(LaneTimeoutError);
+      const [done] = await Promise.all([
+        lanes.run(async ({ sql }) => (await sql<{ n: number }[]>`select 1 as n`)[0]?.n),
+        lanes.run(async ({ sql }) => (await sql<{ n: number }[]>`select 2 as n`)[0]?.n),
+      ]);
+      expect(done).toBe(1);
+      expect(await stored('slow-')).toEqual([]);
+    },
+    LANE_TIMEOUT_MS + 10_000,
+  );
 });
