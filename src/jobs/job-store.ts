@@ -8,7 +8,6 @@ type Db = Sql | TxSql;
 
 export interface JobRow {
   id: string;
-  seq: string;
   owner_id: string;
   type: string;
   status: JobStatus;
@@ -49,7 +48,6 @@ export interface JobEventRow {
 
 const STATUS_COLUMNS = [
   'id',
-  'seq',
   'owner_id',
   'type',
   'status',
@@ -79,7 +77,7 @@ export interface NewJob {
   metadata: Record<string, string>;
   callbackUrl: string | null;
   maxAttempts: number;
-  /** RFC 3339 as the client gave it, or null: not started before it. */
+  /** RFC 3339 in UTC to the millisecond (the client's run_at), or null: not started before it. */
   runAt: string | null;
   /** -100..100: orders the owner's own jobs of a type. */
   priority: number;
@@ -221,9 +219,12 @@ export interface ListFilter {
   beforeSeq?: string | undefined;
 }
 
+/** A listed job carries its insertion order: the next page's cursor. */
+export type ListedJobRow = JobRow & { seq: string };
+
 export async function listOwnedJobs(db: Db, ownerId: string, filter: ListFilter, jobTtlSeconds: number) {
-  return db<JobRow[]>`
-    select ${db(STATUS_COLUMNS as unknown as string[])} from jobs
+  return db<ListedJobRow[]>`
+    select ${db(STATUS_COLUMNS as unknown as string[])}, seq from jobs
     where owner_id = ${ownerId}
       and ${liveJob(db, jobTtlSeconds)}
       ${filter.status ? db`and status = ${filter.status}` : db``}
@@ -615,25 +616,73 @@ export async function takeCapSlots(
 }
 
 /**
- * Inserts many queued jobs in one statement (slots already taken). Their first event (seq 1, the
- * job as queued) is not stored: readEventsAfter derives it from the row, which saves a third of
- * what a submit writes (it was a row per job, with the job's whole state as jsonb).
+ * Inserts many queued jobs in one statement (slots already taken) and returns their rows, built
+ * from what was inserted and the transaction's time (created_at's default) rather than read back:
+ * parsing a returned row of 20 columns per job, and escaping ten array parameters, were a fifth
+ * of the service's CPU in a batch submit. The jobs travel as one JSON document (serialised
+ * natively). Their first event (seq 1, the job as queued) is not stored: readEventsAfter derives
+ * it from the row, which saves a third of what a submit writes.
  */
 export function insertJobs(db: Db, jobs: NewJob[]): Promise<JobRow[]> {
   if (jobs.length === 0) return Promise.resolve([]);
+  const records = JSON.stringify(
+    jobs.map((j) => ({
+      id: j.id,
+      owner_id: j.ownerId,
+      type: j.type,
+      input: j.input,
+      metadata: j.metadata,
+      callback_url: j.callbackUrl,
+      max_attempts: j.maxAttempts,
+      run_at: j.runAt,
+      priority: j.priority,
+      fair_band: j.fairBand,
+    })),
+  );
   // execute(): on the connection now, so a COMMIT pipelined behind it (write-jobs.ts) runs after it.
-  return db<JobRow[]>`
-    insert into jobs (id, owner_id, type, input, metadata, callback_url, callback_status, max_attempts, event_seq,
-                      run_at, priority, fair_band)
-    select id, owner_id, type, input::jsonb, metadata::jsonb, callback_url,
-           case when callback_url is null then null else 'pending' end, max_attempts, 1, run_at, priority, fair_band
-    from unnest(
-      ${jobs.map((j) => j.id)}::text[], ${jobs.map((j) => j.ownerId)}::text[], ${jobs.map((j) => j.type)}::text[],
-      ${jobs.map((j) => JSON.stringify(j.input))}::text[], ${jobs.map((j) => JSON.stringify(j.metadata))}::text[],
-      ${jobs.map((j) => j.callbackUrl)}::text[], ${jobs.map((j) => j.maxAttempts)}::int[],
-      ${jobs.map((j) => j.runAt)}::timestamptz[], ${jobs.map((j) => j.priority)}::int[],
-      ${jobs.map((j) => j.fairBand)}::int[]
-    ) with ordinality as t(id, owner_id, type, input, metadata, callback_url, max_attempts, run_at, priority, fair_band, n)
-    order by n
-    returning ${db(STATUS_COLUMNS as unknown as string[])}`.execute();
+  // ::text first: a parameter the server types as json, postgres.js serialises as JSON again.
+  const inserted = db<{ created_at: Date; n: number }[]>`
+    with ins as (
+      insert into jobs (id, owner_id, type, input, metadata, callback_url, callback_status, max_attempts, event_seq,
+                        run_at, priority, fair_band)
+      select id, owner_id, type, input, metadata, callback_url,
+             case when callback_url is null then null else 'pending' end, max_attempts, 1, run_at, priority, fair_band
+      from rows from (json_to_recordset(${records}::text::json) as (id text, owner_id text, type text, input jsonb,
+             metadata jsonb, callback_url text, max_attempts int, run_at timestamptz, priority int, fair_band int))
+           with ordinality as t(id, owner_id, type, input, metadata, callback_url, max_attempts, run_at, priority,
+             fair_band, n)
+      order by n
+      returning 1
+    )
+    select now() as created_at, count(*)::int as n from ins`.execute();
+  return inserted.then(([result]) => {
+    if (result?.n !== jobs.length) throw new Error(`inserted ${result?.n} of ${jobs.length} jobs`);
+    return jobs.map((job) => queuedJobRow(job, result.created_at));
+  });
+}
+
+/** The row insertJobs stores for a job, as a read of it would return it. */
+function queuedJobRow(job: NewJob, createdAt: Date): JobRow {
+  return {
+    id: job.id,
+    owner_id: job.ownerId,
+    type: job.type,
+    status: 'queued',
+    progress: null,
+    attempt: 0,
+    max_attempts: job.maxAttempts,
+    failures: 0,
+    metadata: job.metadata,
+    callback_url: job.callbackUrl,
+    callback_status: job.callbackUrl === null ? null : 'pending',
+    error: null,
+    cancel_requested_at: null,
+    event_seq: 1,
+    created_at: createdAt,
+    started_at: null,
+    finished_at: null,
+    result_purged_at: null,
+    run_at: job.runAt,
+    priority: job.priority,
+  };
 }

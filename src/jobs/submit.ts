@@ -138,7 +138,8 @@ export async function prepareJob(
       metadata: request.metadata ?? {},
       callbackUrl: request.callback_url ?? null,
       maxAttempts: 1 + (jobType.retry?.limit ?? 0),
-      runAt: request.run_at ?? null,
+      // In UTC to the millisecond, as stored: what the 202 answers is what a read returns.
+      runAt: request.run_at == null ? null : new Date(request.run_at).toISOString(),
       priority: request.priority ?? 0,
       fairBand: 0,
     },

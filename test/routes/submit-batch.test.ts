@@ -78,6 +78,31 @@ describe('POST /v1/jobs/batch', () => {
     expect(queue?.n).toBe(3);
   });
 
+  it('answers each job as a read of it returns it (the rows are not read back after the insert)', async () => {
+    const owner = await svc.newOwner();
+    // An offset and digits past the millisecond that the database would round up to the next
+    // second: the answer and the stored value must agree.
+    const runAt = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, '.9999996+00:00');
+    const res = await submitBatch(owner, {
+      jobs: [
+        sleepJob(0),
+        {
+          ...sleepJob(1),
+          metadata: { a: 'b' },
+          priority: -3,
+          run_at: runAt,
+        },
+      ],
+    });
+    expect(res.status).toBe(202);
+    const { data } = JobBatchSchema.parse(await res.json());
+    expect(data[1]?.run_at).toBe(new Date(runAt).toISOString());
+    for (const job of data) {
+      const read = await owner.fetch(job.links.self);
+      expect(await read.json()).toEqual(job);
+    }
+  });
+
   it("queues a batch's due jobs in request order for pg-boss's tie-break (start_after)", async () => {
     const owner = await svc.newOwner();
     const res = await submitBatch(owner, { jobs: [sleepJob(0), sleepJob(1), sleepJob(2), sleepJob(3)] });

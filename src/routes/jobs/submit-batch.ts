@@ -84,7 +84,8 @@ export function registerSubmitBatch(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
           { 'Retry-After': '5' },
         );
       case 'created':
-        for (const job of outcome.jobs) deps.metrics.jobsSubmitted.inc({ type: job.type });
+        for (const [type, count] of countByType(outcome.jobs))
+          deps.metrics.jobsSubmitted.inc({ type }, count);
         return c.json({ data: outcome.jobs.map((job) => toJobResource(job)) }, 202);
       case 'replayed':
         return c.json({ data: outcome.jobs.map((job) => toJobResource(job)) }, 202, {
@@ -92,4 +93,11 @@ export function registerSubmitBatch(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
         });
     }
   });
+}
+
+/** One counter increment per type, not per job (a label lookup each). */
+function countByType(jobs: ReadonlyArray<{ type: string }>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { type } of jobs) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return counts;
 }
