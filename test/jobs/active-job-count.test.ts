@@ -113,7 +113,8 @@ describe('migration 0004', () => {
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     try {
       // Roll the clone back to before 0004: undo what it and the later migrations changed (0005
-      // recreates its indexes; 0006 drops a constraint) and forget them.
+      // recreates its indexes; 0006 drops a constraint; 0007 swaps the owner foreign key for
+      // triggers) and forget them.
       const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
       const m4 = migrations[4];
       if (!m4) throw new Error('migration 0004 is missing');
@@ -121,6 +122,8 @@ describe('migration 0004', () => {
         drop trigger jobs_active_inserted on jobs; drop trigger jobs_active_changed on jobs;
         drop trigger jobs_active_deleted on jobs;
         drop function jobs_active_inserted(); drop function jobs_active_changed();
+        drop trigger owners_keep_while_jobs on owners; drop function owners_keep_while_jobs();
+        alter table jobs add constraint jobs_owner_id_owners_id_fk foreign key (owner_id) references owners(id);
         drop table owner_active_deltas; alter table owners drop column active_jobs;
         alter table jobs add constraint jobs_seq_unique unique (seq);
         delete from drizzle.__drizzle_migrations where created_at >= ${m4.folderMillis};`);
