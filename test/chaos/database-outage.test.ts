@@ -80,7 +80,13 @@ async function outageUnderLoad(
     const r = await submit(() => url, key, { ...body(0), input: { duration_ms: 1500, steps: 3 } });
     return r.status === 202 ? r : undefined;
   }, 30_000);
-  const stream = await fetch(`${url}/v1/jobs/${after.id}/events`, { headers: authHeaders(key) });
+  // Like the submit above, retried on a 503: the first statement on a pooled connection that the
+  // restart closed can still fail once, and a 503 with Retry-After is the contract's answer to it.
+  const stream = await waitFor(async () => {
+    const r = await fetch(`${url}/v1/jobs/${after.id}/events`, { headers: authHeaders(key) });
+    if (r.status === 503) await r.body?.cancel();
+    return r.status === 503 ? undefined : r;
+  }, 30_000);
   expect(stream.status).toBe(200);
   let sawTerminal = false;
   for await (const frame of readSseFrames(stream)) {
