@@ -15,6 +15,24 @@ import { takeSlotsAndBounds, writeJobsAndCommit } from './write-jobs.ts';
 const MAX_BATCH = 500;
 const LINGER = { below: 8, ms: 2 };
 
+/**
+ * How long a submit may wait for its batch before it is answered 503: under the contract's 10 s
+ * for a request during an outage. Without it, waits stacked during a restart — a batch waiting up
+ * to connect_timeout (5 s) for its connection, then its recovery's lookup as long again, or a
+ * request queued behind two such batches — and the answer came after 10.8 s (a 202, once the
+ * server was back). A batch commits in milliseconds; only an outage comes near this.
+ */
+export const SUBMIT_DEADLINE_MS = 8000;
+
+/** The batch did not settle within SUBMIT_DEADLINE_MS: answered as the database unavailable (503). */
+export class SubmitDeadlineError extends Error {
+  // A postgres.js code for a connection that could not be made (db/database-errors.ts: a 503).
+  readonly code = 'CONNECT_TIMEOUT';
+  constructor(ms: number) {
+    super(`the database did not take the submit within ${ms} ms`);
+  }
+}
+
 export type BatchOutcome = { kind: 'created'; job: JobRow } | { kind: 'capped' };
 
 type Settled = { ok: true; value: BatchOutcome } | { ok: false; error: unknown };
@@ -25,6 +43,7 @@ export class SubmitBatcher {
   readonly #boss: PgBoss;
   readonly #maxActive: number;
   readonly #commit: GroupCommit<NewJob, BatchOutcome>;
+  readonly #deadlineMs: number;
 
   constructor(
     sql: Sql,
@@ -34,7 +53,9 @@ export class SubmitBatcher {
     maxActivePerOwner: number,
     /** Test seam: throwing here simulates a commit whose acknowledgement was lost. */
     afterWrite?: (jobs: NewJob[]) => void,
+    deadlineMs = SUBMIT_DEADLINE_MS,
   ) {
+    this.#deadlineMs = deadlineMs;
     this.#sql = sql;
     this.#lanes = lanes;
     this.#boss = boss;
@@ -51,8 +72,20 @@ export class SubmitBatcher {
     });
   }
 
+  /**
+   * Settles with the batch's outcome, or rejects with SubmitDeadlineError after the deadline. A
+   * job answered that way may still be created when its batch commits later, as after any lost
+   * answer: the Idempotency-Key is what makes a retry safe.
+   */
   submit(job: NewJob): Promise<BatchOutcome> {
-    return this.#commit.submit(job);
+    const outcome = this.#commit.submit(job);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SubmitDeadlineError(this.#deadlineMs)), this.#deadlineMs);
+    });
+    // The batch's own failure after the deadline has been answered already.
+    outcome.catch(() => {});
+    return Promise.race([outcome, deadline]).finally(() => clearTimeout(timer));
   }
 
   /**

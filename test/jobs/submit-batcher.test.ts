@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/client.ts';
+import { isDatabaseUnavailable } from '../../src/db/database-errors.ts';
 import { TransactionLanes } from '../../src/db/transaction-lanes.ts';
 import { type NewJob, readEventsAfter } from '../../src/jobs/job-store.ts';
 import { submitJob } from '../../src/jobs/submit.ts';
-import { SubmitBatcher } from '../../src/jobs/submit-batcher.ts';
+import { SubmitBatcher, SubmitDeadlineError } from '../../src/jobs/submit-batcher.ts';
 import { submitDepsOf } from '../../src/routes/jobs/submit-deps.ts';
 import { startTestService, type TestService } from '../support/test-service.ts';
 
@@ -120,6 +121,30 @@ describe('SubmitBatcher (group commit)', () => {
       select (select count(*)::int from jobs where owner_id = ${owner.ownerId}) as jobs,
              (select count(*)::int from pgboss.job where id = any(${jobs.map((j) => j.id)}::uuid[])) as entries`;
     expect(row).toMatchObject({ jobs: 3, entries: 3 });
+  });
+
+  it('answers a submit whose batch does not settle in time as the database unavailable', async () => {
+    const owner = await svc.newOwner();
+    const batcher = new SubmitBatcher(svc.sql, lanes, svc.service.deps.boss, 1000, undefined, 300);
+    // Another session holds the owner's submit lock, as a stuck batch would.
+    const holder = await svc.sql.reserve();
+    try {
+      await holder`begin`;
+      await holder`select pg_advisory_xact_lock(hashtextextended(${`submit:${owner.ownerId}`}, 0))`;
+      const started = Date.now();
+      const error = await batcher.submit(newJob(owner.ownerId)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(SubmitDeadlineError);
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await holder`rollback`;
+      holder.release();
+    }
+    // The batch goes on once the lock is free (the lost answer of any outage): the next one works.
+    expect((await batcher.submit(newJob(owner.ownerId))).kind).toBe('created');
   });
 
   it('gives an owner without a cap row no slots', async () => {
