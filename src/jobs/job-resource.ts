@@ -23,20 +23,8 @@ export interface JobResource {
   links: { self: string; result?: string; events: string; cancel: string };
 }
 
-// The jobs of one batch share their created_at Date: its text is made once, not once per job.
-let lastDate: Date | undefined;
-let lastIso = '';
-
-function iso(value: Date | string | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  if (value === lastDate) return lastIso;
-  const text = new Date(value).toISOString();
-  if (value instanceof Date) {
-    lastDate = value;
-    lastIso = text;
-  }
-  return text;
-}
+const iso = (value: Date | string | null | undefined): string | null =>
+  value === null || value === undefined ? null : new Date(value).toISOString();
 
 export function jobPath(id: string): string {
   return `/v1/jobs/${encodeURIComponent(id)}`;

@@ -1,11 +1,11 @@
 // jobs.owner_id has no foreign key since migration 0007: the insert trigger checks each owner of
 // a statement once, and owners keep a guard against being deleted or renamed while they have
 // jobs. These are the foreign key's promises, kept.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql, type Sql } from '../../src/db/client.ts';
-import { insertJobs, type NewJob } from '../../src/jobs/job-store.ts';
+import { insertJobs } from '../../src/jobs/job-store.ts';
 import { createTestDatabase } from '../support/database.ts';
+import { newJob } from '../support/new-job.ts';
 
 let sql: Sql;
 beforeAll(async () => {
@@ -13,19 +13,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sql?.end();
-});
-
-const job = (ownerId: string): NewJob => ({
-  id: randomUUID(),
-  ownerId,
-  type: 'demo.sleep',
-  input: {},
-  metadata: {},
-  callbackUrl: null,
-  maxAttempts: 1,
-  runAt: null,
-  priority: 0,
-  fairBand: 0,
 });
 
 const sqlStateOf = (promise: Promise<unknown>) =>
@@ -37,18 +24,18 @@ const sqlStateOf = (promise: Promise<unknown>) =>
 describe('the owner check on jobs', () => {
   it('refuses a statement with any job of an unknown owner, and writes none of its jobs', async () => {
     await sql`insert into owners (id) values ('known-owner')`;
-    const jobs = [job('known-owner'), job('no-such-owner'), job('known-owner')];
+    const jobs = [newJob('known-owner'), newJob('no-such-owner'), newJob('known-owner')];
     expect(await sqlStateOf(insertJobs(sql, jobs))).toBe('23503');
     const [row] = await sql<{ n: number }[]>`
       select count(*)::int as n from jobs where id = any(${jobs.map((j) => j.id)})`;
     expect(row?.n).toBe(0);
     // Known owners alone go in.
-    await insertJobs(sql, [job('known-owner'), job('known-owner')]);
+    await insertJobs(sql, [newJob('known-owner'), newJob('known-owner')]);
   });
 
   it('refuses to delete or rename an owner that has jobs, and allows it once it has none', async () => {
     await sql`insert into owners (id) values ('owner-with-jobs')`;
-    const stored = job('owner-with-jobs');
+    const stored = newJob('owner-with-jobs');
     await insertJobs(sql, [stored]);
     expect(await sqlStateOf(sql`delete from owners where id = 'owner-with-jobs'`)).toBe('23503');
     expect(await sqlStateOf(sql`update owners set id = 'renamed' where id = 'owner-with-jobs'`)).toBe(

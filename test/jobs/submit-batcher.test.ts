@@ -7,6 +7,7 @@ import { type NewJob, readEventsAfter } from '../../src/jobs/job-store.ts';
 import { submitJob } from '../../src/jobs/submit.ts';
 import { SubmitBatcher, SubmitDeadlineError } from '../../src/jobs/submit-batcher.ts';
 import { submitDepsOf } from '../../src/routes/jobs/submit-deps.ts';
+import { newJob } from '../support/new-job.ts';
 import { startTestService, type TestService } from '../support/test-service.ts';
 
 let svc: TestService;
@@ -19,19 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await lanes?.end();
   await svc?.stop();
-});
-
-const newJob = (ownerId: string): NewJob => ({
-  id: randomUUID(),
-  ownerId,
-  type: 'demo.sleep',
-  input: { duration_ms: 0, steps: 1 },
-  metadata: {},
-  callbackUrl: null,
-  maxAttempts: 1,
-  runAt: null,
-  priority: 0,
-  fairBand: 0,
 });
 
 describe('SubmitBatcher (group commit)', () => {
