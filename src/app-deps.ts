@@ -33,6 +33,8 @@ export interface AppDeps {
   metrics: Metrics;
   terminalHooks: readonly TerminalHook[];
   submitBatcher?: SubmitBatcher;
+  /** An owner has a backlog: refreshes the submit statements' planner statistics when stale. */
+  onSubmitBacklog?: () => void;
   /** Open SSE streams: the per-owner cap, and closed by the service's stop(). */
   streams: OpenStreams;
   /** Aborts when the service starts stopping: held long-polls answer at once with what they have. */

@@ -8,6 +8,7 @@ import type { AppDeps } from './app-deps.ts';
 import type { Config } from './config.ts';
 import { createSql } from './db/client.ts';
 import { countAppliedMigrations, expectedMigrationCount, migrateDatabase } from './db/migrate.ts';
+import { TableStatistics } from './db/table-statistics.ts';
 import { TransactionLanes } from './db/transaction-lanes.ts';
 import { ApiKeyCache } from './identity/api-key-cache.ts';
 import { KeyRevocationWatch } from './identity/key-revocation-watch.ts';
@@ -99,6 +100,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       timeoutMs: config.CALLBACK_TIMEOUT_MS,
     }),
   ];
+  // Placement's read of an owner's queued jobs needs statistics that know the backlog, on an API
+  // process too (write-jobs.ts takeSlotsAndBounds); a worker process refreshes its own.
+  const submitStatistics = new TableStatistics({
+    sql,
+    probes: async () => [{ table: 'jobs', where: `status = 'queued'` }],
+    onError: (error) => log.warn('statistics refresh failed', { error: String(error) }),
+  });
+  const onSubmitBacklog = () => submitStatistics.backlogSeen();
   const runsApi = config.ROLE !== 'worker';
   const runsWorkers = config.ROLE !== 'api';
   let workers: Workers | undefined;
@@ -117,7 +126,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     log,
     metrics,
     terminalHooks,
-    submitBatcher: new SubmitBatcher(sql, submitLanes, boss, config.MAX_ACTIVE_JOBS_PER_OWNER),
+    submitBatcher: new SubmitBatcher({
+      sql,
+      lanes: submitLanes,
+      boss,
+      maxActivePerOwner: config.MAX_ACTIVE_JOBS_PER_OWNER,
+      onBacklog: onSubmitBacklog,
+    }),
+    onSubmitBacklog,
     streams: new OpenStreams(config.SSE_MAX_STREAMS_PER_OWNER),
     stopping: stopSignal.signal,
     checkCallbackUrl: (url) => checkCallbackUrl(url, callbackPolicy, resolver),

@@ -78,7 +78,13 @@ export async function submitBatch(
     }
     // The cap counts the whole batch: all of it fits, or nothing is written.
     const wanted = new Map([[ownerId, jobs.length]]);
-    const [slots, bounds] = await takeSlotsAndBounds(tx, wanted, deps.maxActiveJobsPerOwner, jobs);
+    const [slots, bounds] = await takeSlotsAndBounds(
+      tx,
+      wanted,
+      deps.maxActiveJobsPerOwner,
+      jobs,
+      deps.onBacklog,
+    );
     if ((slots.granted.get(ownerId) ?? 0) < jobs.length)
       return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
     const rows = await writeJobs(tx, deps.boss, jobs, slots, bounds);

@@ -37,29 +37,36 @@ export type BatchOutcome = { kind: 'created'; job: JobRow } | { kind: 'capped' }
 
 type Settled = { ok: true; value: BatchOutcome } | { ok: false; error: unknown };
 
+export interface SubmitBatcherOptions {
+  sql: Sql;
+  /** Two lanes, one per batch in flight. */
+  lanes: TransactionLanes;
+  boss: PgBoss;
+  maxActivePerOwner: number;
+  /** An owner has a backlog (write-jobs.ts takeSlotsAndBounds): planner statistics matter now. */
+  onBacklog?: (() => void) | undefined;
+  /** Test seam: throwing here simulates a commit whose acknowledgement was lost. */
+  afterWrite?: ((jobs: NewJob[]) => void) | undefined;
+  deadlineMs?: number;
+}
+
 export class SubmitBatcher {
   readonly #sql: Sql;
   readonly #lanes: TransactionLanes;
   readonly #boss: PgBoss;
   readonly #maxActive: number;
+  readonly #onBacklog: (() => void) | undefined;
   readonly #commit: GroupCommit<NewJob, BatchOutcome>;
   readonly #deadlineMs: number;
 
-  constructor(
-    sql: Sql,
-    /** Two lanes, one per batch in flight. */
-    lanes: TransactionLanes,
-    boss: PgBoss,
-    maxActivePerOwner: number,
-    /** Test seam: throwing here simulates a commit whose acknowledgement was lost. */
-    afterWrite?: (jobs: NewJob[]) => void,
-    deadlineMs = SUBMIT_DEADLINE_MS,
-  ) {
-    this.#deadlineMs = deadlineMs;
-    this.#sql = sql;
-    this.#lanes = lanes;
-    this.#boss = boss;
-    this.#maxActive = maxActivePerOwner;
+  constructor(options: SubmitBatcherOptions) {
+    this.#deadlineMs = options.deadlineMs ?? SUBMIT_DEADLINE_MS;
+    this.#sql = options.sql;
+    this.#lanes = options.lanes;
+    this.#boss = options.boss;
+    this.#maxActive = options.maxActivePerOwner;
+    this.#onBacklog = options.onBacklog;
+    const { afterWrite } = options;
     this.#commit = new GroupCommit({
       maxBatch: MAX_BATCH,
       linger: LINGER,
@@ -99,7 +106,13 @@ export class SubmitBatcher {
     const wanted = new Map<string, number>();
     for (const job of batch) wanted.set(job.ownerId, (wanted.get(job.ownerId) ?? 0) + 1);
     return this.#lanes.run(async (lane) => {
-      const [slots, bounds] = await takeSlotsAndBounds(lane.sql, wanted, this.#maxActive, batch);
+      const [slots, bounds] = await takeSlotsAndBounds(
+        lane.sql,
+        wanted,
+        this.#maxActive,
+        batch,
+        this.#onBacklog,
+      );
       // Slots go to requests in arrival order; the rest of an owner's requests are capped.
       const accepted = batch.filter((job) => {
         const left = slots.granted.get(job.ownerId) ?? 0;

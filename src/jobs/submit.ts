@@ -48,6 +48,8 @@ export interface SubmitDeps {
   jobTtlSeconds: number;
   /** Group commit for requests without an Idempotency-Key (optional: without it, one transaction each). */
   batcher?: SubmitBatcher | undefined;
+  /** An owner has a backlog: the submit statements' planner statistics matter (write-jobs.ts). */
+  onBacklog?: (() => void) | undefined;
   /** Returns why a callback URL is refused, or undefined when it is acceptable. */
   checkCallbackUrl(url: string): Promise<string | undefined>;
 }
@@ -105,7 +107,13 @@ function submitInTransaction(
       }
     }
     const wanted = new Map([[ownerId, 1]]);
-    const [slots, bounds] = await takeSlotsAndBounds(tx, wanted, deps.maxActiveJobsPerOwner, [newJob]);
+    const [slots, bounds] = await takeSlotsAndBounds(
+      tx,
+      wanted,
+      deps.maxActiveJobsPerOwner,
+      [newJob],
+      deps.onBacklog,
+    );
     if (!slots.granted.has(ownerId)) return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
     const [job] = await writeJobs(tx, deps.boss, [newJob], slots, bounds);
     if (!job) throw new Error('a granted job was not written');

@@ -3,6 +3,7 @@
 // the caller's transaction.
 import type { PgBoss } from 'pg-boss';
 import type { TxSql } from '../db/client.ts';
+import { BACKLOG_ROWS } from '../db/table-statistics.ts';
 import type { LaneTransaction } from '../db/transaction-lanes.ts';
 import { queueNameOf } from '../job-types/registry.ts';
 import { bossDbOf } from '../queue/pg-boss-adapter.ts';
@@ -27,14 +28,24 @@ import {
  * Takes the owners' cap slots (their submit locks, held until the transaction ends) and reads the
  * placement bounds of `jobs`, in one round trip: the bounds' statements run after the locks are
  * granted. Bounds of jobs that turn out capped are read for nothing, which is rare and cheap.
+ *
+ * `onBacklog` is told when an owner already has BACKLOG_ROWS jobs active. Placement reads an
+ * owner's queued jobs through an index, but a plan made while the table was nearly empty (a fresh
+ * database: no statistics yet, and postgres.js keeps each statement prepared) scans the whole
+ * table instead, once per owner per batch: measured on a fresh database, 1.3–2.5 ms per read and
+ * a third of the submit rate until autovacuum's first ANALYZE, a minute later
+ * (db/table-statistics.ts does that ANALYZE as soon as the planner is found to be wrong).
  */
-export function takeSlotsAndBounds(
+export async function takeSlotsAndBounds(
   tx: TxSql,
   wanted: Map<string, number>,
   maxActive: number,
   jobs: readonly NewJob[],
+  onBacklog?: () => void,
 ): Promise<[CapSlots, PlacementBounds]> {
-  return Promise.all([takeCapSlots(tx, wanted, maxActive), readPlacementBounds(tx, jobs)]);
+  const taken = await Promise.all([takeCapSlots(tx, wanted, maxActive), readPlacementBounds(tx, jobs)]);
+  if (onBacklog && [...taken[0].active.values()].some((n) => n >= BACKLOG_ROWS)) onBacklog();
+  return taken;
 }
 
 /**

@@ -24,7 +24,12 @@ afterAll(async () => {
 
 describe('SubmitBatcher (group commit)', () => {
   it("writes concurrent submissions in shared transactions, keeping each owner's cap exact", async () => {
-    const batcher = new SubmitBatcher(svc.sql, lanes, svc.service.deps.boss, 25);
+    const batcher = new SubmitBatcher({
+      sql: svc.sql,
+      lanes,
+      boss: svc.service.deps.boss,
+      maxActivePerOwner: 25,
+    });
     const a = await svc.newOwner();
     const b = await svc.newOwner();
     const outcomes = await Promise.all([
@@ -48,7 +53,12 @@ describe('SubmitBatcher (group commit)', () => {
   });
 
   it("does not fail a batch's other requests when one row fails", async () => {
-    const batcher = new SubmitBatcher(svc.sql, lanes, svc.service.deps.boss, 1000);
+    const batcher = new SubmitBatcher({
+      sql: svc.sql,
+      lanes,
+      boss: svc.service.deps.boss,
+      maxActivePerOwner: 1000,
+    });
     const owner = await svc.newOwner();
     const results = await Promise.allSettled([
       batcher.submit(newJob(owner.ownerId)),
@@ -65,7 +75,12 @@ describe('SubmitBatcher (group commit)', () => {
   });
 
   it("commits a job only with its queue entry: a queue insert failing in the database rolls back the batch's rows", async () => {
-    const batcher = new SubmitBatcher(svc.sql, lanes, svc.service.deps.boss, 1000);
+    const batcher = new SubmitBatcher({
+      sql: svc.sql,
+      lanes,
+      boss: svc.service.deps.boss,
+      maxActivePerOwner: 1000,
+    });
     const owner = await svc.newOwner();
     const jobs = Array.from({ length: 3 }, () => newJob(owner.ownerId));
     const bad = jobs[1]?.id ?? '';
@@ -95,9 +110,15 @@ describe('SubmitBatcher (group commit)', () => {
     const owner = await svc.newOwner();
     let failures = 0;
     // The batch commits, then the seam throws as a dropped connection would after COMMIT.
-    const batcher = new SubmitBatcher(svc.sql, lanes, svc.service.deps.boss, 3, () => {
-      failures++;
-      throw new Error('connection lost after COMMIT');
+    const batcher = new SubmitBatcher({
+      sql: svc.sql,
+      lanes,
+      boss: svc.service.deps.boss,
+      maxActivePerOwner: 3,
+      afterWrite: () => {
+        failures++;
+        throw new Error('connection lost after COMMIT');
+      },
     });
     const jobs = Array.from({ length: 3 }, () => newJob(owner.ownerId));
     const outcomes = await Promise.all(jobs.map((j) => batcher.submit(j)));
@@ -113,7 +134,13 @@ describe('SubmitBatcher (group commit)', () => {
 
   it('answers a submit whose batch does not settle in time as the database unavailable', async () => {
     const owner = await svc.newOwner();
-    const batcher = new SubmitBatcher(svc.sql, lanes, svc.service.deps.boss, 1000, undefined, 300);
+    const batcher = new SubmitBatcher({
+      sql: svc.sql,
+      lanes,
+      boss: svc.service.deps.boss,
+      maxActivePerOwner: 1000,
+      deadlineMs: 300,
+    });
     // Another session holds the owner's submit lock, as a stuck batch would.
     const holder = await svc.sql.reserve();
     try {
@@ -136,7 +163,12 @@ describe('SubmitBatcher (group commit)', () => {
   });
 
   it('gives an owner without a cap row no slots', async () => {
-    const batcher = new SubmitBatcher(svc.sql, lanes, svc.service.deps.boss, 1000);
+    const batcher = new SubmitBatcher({
+      sql: svc.sql,
+      lanes,
+      boss: svc.service.deps.boss,
+      maxActivePerOwner: 1000,
+    });
     expect(await batcher.submit(newJob('no_such_owner'))).toEqual({ kind: 'capped' });
   });
 

@@ -12,5 +12,6 @@ export function submitDepsOf(deps: AppDeps): SubmitDeps {
     jobTtlSeconds: deps.config.JOB_TTL_SECONDS,
     checkCallbackUrl: deps.checkCallbackUrl,
     batcher: deps.submitBatcher,
+    onBacklog: deps.onSubmitBacklog,
   };
 }
