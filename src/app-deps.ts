@@ -2,6 +2,7 @@
 import type { PgBoss } from 'pg-boss';
 import type { Config } from './config.ts';
 import type { Sql } from './db/client.ts';
+import type { TransactionLanes } from './db/transaction-lanes.ts';
 import type { ApiKeyCache } from './identity/api-key-cache.ts';
 import type { KeyRevocationWatch } from './identity/key-revocation-watch.ts';
 import type { JobTypeRegistry } from './job-types/registry.ts';
@@ -33,6 +34,8 @@ export interface AppDeps {
   metrics: Metrics;
   terminalHooks: readonly TerminalHook[];
   submitBatcher?: SubmitBatcher;
+  /** The submit paths' transaction lanes: group commit's batches and batch submits. */
+  submitLanes?: TransactionLanes;
   /** An owner has a backlog: refreshes the submit statements' planner statistics when stale. */
   onSubmitBacklog?: () => void;
   /** Open SSE streams: the per-owner cap, and closed by the service's stop(). */

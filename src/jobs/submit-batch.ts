@@ -1,11 +1,13 @@
 // Submitting many jobs at once (POST /v1/jobs/batch), all or nothing as Google's AIP-233 batch
 // create: every item is checked first, then one transaction takes the owner's cap slots for the
 // whole batch and writes every job through the same multi-row path as group commit (writeJobs).
+import type { TxSql } from '../db/client.ts';
+import type { LaneTransaction } from '../db/transaction-lanes.ts';
 import type { FieldError } from '../http/problem.ts';
 import { claimIdempotencyKey, hashRequestBody, saveIdempotencyRecord } from './idempotency.ts';
 import { findOwnedJobs, type JobRow, type NewJob } from './job-store.ts';
 import { prepareJob, type SubmitDeps, type SubmitRequest } from './submit.ts';
-import { takeSlotsAndBounds, writeJobs } from './write-jobs.ts';
+import { takeSlotsAndBounds, writeJobs, writeJobsAndCommit } from './write-jobs.ts';
 
 export type BatchSubmitOutcome =
   | { kind: 'created'; jobs: JobRow[] }
@@ -60,7 +62,7 @@ export async function submitBatch(
   if (errors.length > 0) return { kind: 'invalid-items', errors };
   // Bound to the route too, so a key used for a single submit never replays as a batch.
   const requestHash = idempotencyKey ? hashRequestBody({ 'POST /v1/jobs/batch': requestBody }) : '';
-  return deps.sql.begin(async (tx): Promise<BatchSubmitOutcome> => {
+  const write = async (tx: TxSql, lane?: LaneTransaction): Promise<BatchSubmitOutcome> => {
     if (idempotencyKey) {
       const claim = await claimIdempotencyKey(
         tx,
@@ -75,6 +77,7 @@ export async function submitBatch(
         const stored = await findOwnedJobs(tx, ownerId, claim.jobIds, deps.jobTtlSeconds);
         if (stored.length === claim.jobIds.length) return { kind: 'replayed', jobs: stored };
       }
+      lane?.ensureOpen();
     }
     // The cap counts the whole batch: all of it fits, or nothing is written.
     const wanted = new Map([[ownerId, jobs.length]]);
@@ -87,11 +90,20 @@ export async function submitBatch(
     );
     if ((slots.granted.get(ownerId) ?? 0) < jobs.length)
       return { kind: 'capped', limit: deps.maxActiveJobsPerOwner };
+    if (lane && !idempotencyKey) {
+      return { kind: 'created', jobs: await writeJobsAndCommit(lane, deps.boss, jobs, slots, bounds) };
+    }
+    lane?.ensureOpen();
     const rows = await writeJobs(tx, deps.boss, jobs, slots, bounds);
     if (idempotencyKey) {
       const ids = rows.map((r) => r.id);
       await saveIdempotencyRecord(tx, ownerId, idempotencyKey, requestHash, ids[0] ?? '', ids);
     }
     return { kind: 'created', jobs: rows };
-  });
+  };
+  // On a lane, BEGIN travels with the first statements and COMMIT with the writes: measured with
+  // batches of 100 on four connections, BEGIN and COMMIT as round trips of their own were a
+  // quarter of the transaction's time (transaction-lanes.ts).
+  if (deps.lanes) return deps.lanes.run((lane) => write(lane.sql, lane));
+  return deps.sql.begin((tx) => write(tx));
 }

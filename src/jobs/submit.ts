@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PgBoss } from 'pg-boss';
 import type { Sql } from '../db/client.ts';
+import type { TransactionLanes } from '../db/transaction-lanes.ts';
 import type { FieldError } from '../http/problem.ts';
 import { toFieldErrors } from '../http/problem.ts';
 import type { JobTypeRegistry } from '../job-types/registry.ts';
@@ -48,6 +49,8 @@ export interface SubmitDeps {
   jobTtlSeconds: number;
   /** Group commit for requests without an Idempotency-Key (optional: without it, one transaction each). */
   batcher?: SubmitBatcher | undefined;
+  /** Transactions in fewer round trips for batch submits (optional: without them, sql.begin). */
+  lanes?: TransactionLanes | undefined;
   /** An owner has a backlog: the submit statements' planner statistics matter (write-jobs.ts). */
   onBacklog?: (() => void) | undefined;
   /** Returns why a callback URL is refused, or undefined when it is acceptable. */
