@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/client.ts';
 import { isDatabaseUnavailable } from '../../src/db/database-errors.ts';
 import { TransactionLanes } from '../../src/db/transaction-lanes.ts';
-import { type NewJob, readEventsAfter } from '../../src/jobs/job-store.ts';
+import { readEventsAfter } from '../../src/jobs/job-store.ts';
 import { submitJob } from '../../src/jobs/submit.ts';
 import { SubmitBatcher, SubmitDeadlineError } from '../../src/jobs/submit-batcher.ts';
 import { submitDepsOf } from '../../src/routes/jobs/submit-deps.ts';
