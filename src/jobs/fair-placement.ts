@@ -115,31 +115,46 @@ export function placeJobs(
 }
 
 /**
- * The (priority, band) pairs that bound an owner's queued jobs of a type: per priority in use, its
- * lowest and highest band. A loose index scan (jobs_owner_queued_idx): a few index probes per
- * priority in use, however many jobs are queued.
+ * The (priority, band) pairs that bound the queued jobs of each (owner, type): per priority in
+ * use, its lowest and highest band. A loose index scan (jobs_owner_queued_idx) per pair: a few
+ * index probes per priority in use, however many jobs are queued. One statement for all pairs: a
+ * batch of many owners sent one statement each, and those were most of the batch's statements.
  */
-async function readQueuedBounds(tx: TxSql, ownerId: string, type: string): Promise<QueuedGroup[]> {
-  const rows = await tx<{ priority: number; min_band: number; max_band: number }[]>`
-    with recursive used as (
-      (select priority from jobs
-       where owner_id = ${ownerId} and type = ${type} and status = 'queued' order by priority limit 1)
-      union all
-      select (select j.priority from jobs j
-              where j.owner_id = ${ownerId} and j.type = ${type} and j.status = 'queued' and j.priority > u.priority
-              order by j.priority limit 1)
+async function readQueuedBounds(
+  tx: TxSql,
+  pairs: ReadonlyArray<{ ownerId: string; type: string }>,
+): Promise<Map<string, QueuedGroup[]>> {
+  const rows = await tx<
+    { owner_id: string; type: string; priority: number; min_band: number; max_band: number }[]
+  >`
+    select q.owner_id, q.type, b.priority, b.min_band, b.max_band
+    from unnest(${pairs.map((p) => p.ownerId)}::text[], ${pairs.map((p) => p.type)}::text[]) as q(owner_id, type)
+    cross join lateral (
+      with recursive used as (
+        (select priority from jobs
+         where owner_id = q.owner_id and type = q.type and status = 'queued' order by priority limit 1)
+        union all
+        select (select j.priority from jobs j
+                where j.owner_id = q.owner_id and j.type = q.type and j.status = 'queued' and j.priority > u.priority
+                order by j.priority limit 1)
+        from used u where u.priority is not null
+      )
+      select u.priority,
+        (select min(j.fair_band) from jobs j where j.owner_id = q.owner_id and j.type = q.type
+           and j.status = 'queued' and j.priority = u.priority) as min_band,
+        (select max(j.fair_band) from jobs j where j.owner_id = q.owner_id and j.type = q.type
+           and j.status = 'queued' and j.priority = u.priority) as max_band
       from used u where u.priority is not null
-    )
-    select u.priority,
-      (select min(j.fair_band) from jobs j where j.owner_id = ${ownerId} and j.type = ${type}
-         and j.status = 'queued' and j.priority = u.priority) as min_band,
-      (select max(j.fair_band) from jobs j where j.owner_id = ${ownerId} and j.type = ${type}
-         and j.status = 'queued' and j.priority = u.priority) as max_band
-    from used u where u.priority is not null`;
-  return rows.flatMap((r) => [
-    { priority: r.priority, band: r.min_band, count: 1 },
-    ...(r.max_band === r.min_band ? [] : [{ priority: r.priority, band: r.max_band, count: 1 }]),
-  ]);
+    ) b`;
+  const bounds = new Map<string, QueuedGroup[]>();
+  for (const r of rows) {
+    const key = groupKey({ ownerId: r.owner_id, type: r.type });
+    const groups = bounds.get(key) ?? [];
+    groups.push({ priority: r.priority, band: r.min_band, count: 1 });
+    if (r.max_band !== r.min_band) groups.push({ priority: r.priority, band: r.max_band, count: 1 });
+    bounds.set(key, groups);
+  }
+  return bounds;
 }
 
 const groupKey = (job: Pick<NewJob, 'ownerId' | 'type'>) => `${job.ownerId}\u0000${job.type}`;
@@ -159,15 +174,18 @@ function groupByOwnerAndType(jobs: readonly NewJob[]): NewJob[][] {
 export type PlacementBounds = ReadonlyMap<string, QueuedGroup[]>;
 
 /**
- * Reads the bounds for `jobs`, one pipelined statement per (owner, type). Its statements are sent
- * before this returns a promise, so a caller can send them right behind the owners' submit lock.
+ * Reads the bounds for `jobs`, one statement for every (owner, type) among them. Its statement is
+ * sent before this returns a promise, so a caller can send it right behind the owners' submit lock.
  */
 export async function readPlacementBounds(tx: TxSql, jobs: readonly NewJob[]): Promise<PlacementBounds> {
   const groups = groupByOwnerAndType(jobs);
-  const bounds = await Promise.all(
-    groups.map((group) => readQueuedBounds(tx, (group[0] as NewJob).ownerId, (group[0] as NewJob).type)),
+  const read = await readQueuedBounds(
+    tx,
+    groups.map((group) => group[0] as NewJob),
   );
-  return new Map(groups.map((group, i) => [groupKey(group[0] as NewJob), bounds[i] ?? []]));
+  return new Map(
+    groups.map((group) => [groupKey(group[0] as NewJob), read.get(groupKey(group[0] as NewJob)) ?? []]),
+  );
 }
 
 /** A demotion to apply to one owner's stored jobs of one type. */
