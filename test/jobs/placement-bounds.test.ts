@@ -46,7 +46,7 @@ describe('placement bounds', () => {
       newJob('pb-c'),
       newJob('pb-a'),
     ];
-    const bounds = await readPlacementBounds(sql, batch);
+    const bounds = await sql.begin((tx) => readPlacementBounds(tx, batch));
     const of = (ownerId: string, type: string) =>
       [...(bounds.get(`${ownerId}\u0000${type}`) ?? [])].sort(
         (x, y) => x.priority - y.priority || x.band - y.band,
