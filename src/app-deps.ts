@@ -34,8 +34,8 @@ export interface AppDeps {
   metrics: Metrics;
   terminalHooks: readonly TerminalHook[];
   submitBatcher?: SubmitBatcher;
-  /** The submit paths' transaction lanes: group commit's batches and batch submits. */
-  submitLanes?: TransactionLanes;
+  /** Transaction lanes for batch submits (POST /v1/jobs/batch). */
+  batchLanes?: TransactionLanes;
   /** An owner has a backlog: refreshes the submit statements' planner statistics when stale. */
   onSubmitBacklog?: () => void;
   /** Open SSE streams: the per-owner cap, and closed by the service's stop(). */

@@ -69,17 +69,17 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Connections for submit transactions (see submitLanes). */
-const SUBMIT_LANES = 2;
-
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, databaseUrl, log } = options;
   await migrateDatabase(databaseUrl);
   const sql = createSql(databaseUrl, { max: 10 });
-  // Transactions of the submit paths: group commit's batches in flight (SubmitBatcher's
-  // maxInFlight) and batch submits share them. Measured with batches of 100 on four connections,
-  // four lanes did no better than two.
-  const submitLanes = new TransactionLanes(databaseUrl, SUBMIT_LANES);
+  // One connection per group-commit batch in flight (SubmitBatcher's maxInFlight).
+  const submitLanes = new TransactionLanes(databaseUrl, 2);
+  // Batch submits (POST /v1/jobs/batch) on lanes of their own: a batch of 1,000 holds its lane
+  // for 40–200 ms, and single submits waiting behind it would wait that long for their 202.
+  // Measured with batches of 100 on four connections, four lanes did no better than two. A lane
+  // connects when first used.
+  const batchLanes = new TransactionLanes(databaseUrl, 2);
   // Claims and progress of attempts: no WAL flush to wait for (see SqlOptions.durableCommits).
   const relaxedSql = createSql(databaseUrl, { max: 4, durableCommits: false, customPlans: true });
   const registry = createRegistry(options.jobTypes);
@@ -139,7 +139,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       onBacklog: onSubmitBacklog,
     }),
     onSubmitBacklog,
-    submitLanes,
+    batchLanes,
     streams: new OpenStreams(config.SSE_MAX_STREAMS_PER_OWNER),
     stopping: stopSignal.signal,
     checkCallbackUrl: (url) => checkCallbackUrl(url, callbackPolicy, resolver),
@@ -259,6 +259,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await step(() => stopApiKeyCache());
       await step(() => sql.end({ timeout: 5 }));
       await step(() => submitLanes.end({ timeout: 5 }));
+      await step(() => batchLanes.end({ timeout: 5 }));
       await step(() => relaxedSql.end({ timeout: 5 }));
       if (failures.length > 0) throw failures[0];
     })();

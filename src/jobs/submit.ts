@@ -49,7 +49,7 @@ export interface SubmitDeps {
   jobTtlSeconds: number;
   /** Group commit for requests without an Idempotency-Key (optional: without it, one transaction each). */
   batcher?: SubmitBatcher | undefined;
-  /** Transactions in fewer round trips for batch submits (optional: without them, sql.begin). */
+  /** Lanes for batch submits: fewer round trips than sql.begin (optional: without them, sql.begin). */
   lanes?: TransactionLanes | undefined;
   /** An owner has a backlog: the submit statements' planner statistics matter (write-jobs.ts). */
   onBacklog?: (() => void) | undefined;

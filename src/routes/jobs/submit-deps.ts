@@ -12,7 +12,7 @@ export function submitDepsOf(deps: AppDeps): SubmitDeps {
     jobTtlSeconds: deps.config.JOB_TTL_SECONDS,
     checkCallbackUrl: deps.checkCallbackUrl,
     batcher: deps.submitBatcher,
-    lanes: deps.submitLanes,
+    lanes: deps.batchLanes,
     onBacklog: deps.onSubmitBacklog,
   };
 }
