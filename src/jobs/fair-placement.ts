@@ -119,6 +119,7 @@ export function placeJobs(
  * use, its lowest and highest band. A loose index scan (jobs_owner_queued_idx) per pair: a few
  * index probes per priority in use, however many jobs are queued. One statement for all pairs: a
  * batch of many owners sent one statement each, and those were most of the batch's statements.
+ * Every pair gets an entry (empty when it has nothing queued).
  */
 async function readQueuedBounds(
   tx: TxSql,
@@ -146,13 +147,11 @@ async function readQueuedBounds(
            and j.status = 'queued' and j.priority = u.priority) as max_band
       from used u where u.priority is not null
     ) b`;
-  const bounds = new Map<string, QueuedGroup[]>();
+  const bounds = new Map<string, QueuedGroup[]>(pairs.map((pair) => [groupKey(pair), []]));
   for (const r of rows) {
-    const key = groupKey({ ownerId: r.owner_id, type: r.type });
-    const groups = bounds.get(key) ?? [];
+    const groups = bounds.get(groupKey({ ownerId: r.owner_id, type: r.type })) ?? [];
     groups.push({ priority: r.priority, band: r.min_band, count: 1 });
     if (r.max_band !== r.min_band) groups.push({ priority: r.priority, band: r.max_band, count: 1 });
-    bounds.set(key, groups);
   }
   return bounds;
 }
@@ -177,14 +176,10 @@ export type PlacementBounds = ReadonlyMap<string, QueuedGroup[]>;
  * Reads the bounds for `jobs`, one statement for every (owner, type) among them. Its statement is
  * sent before this returns a promise, so a caller can send it right behind the owners' submit lock.
  */
-export async function readPlacementBounds(tx: TxSql, jobs: readonly NewJob[]): Promise<PlacementBounds> {
-  const groups = groupByOwnerAndType(jobs);
-  const read = await readQueuedBounds(
+export function readPlacementBounds(tx: TxSql, jobs: readonly NewJob[]): Promise<PlacementBounds> {
+  return readQueuedBounds(
     tx,
-    groups.map((group) => group[0] as NewJob),
-  );
-  return new Map(
-    groups.map((group) => [groupKey(group[0] as NewJob), read.get(groupKey(group[0] as NewJob)) ?? []]),
+    groupByOwnerAndType(jobs).map((group) => group[0] as NewJob),
   );
 }
 

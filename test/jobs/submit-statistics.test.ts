@@ -3,6 +3,7 @@
 // scanning the table (write-jobs.ts takeSlotsAndBounds). A submit from an owner with a backlog has
 // the table analyzed, and the planner then expects the queued jobs it holds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastAnalyzedAt, plannedRows } from '../support/planner-statistics.ts';
 import { startTestService, type TestService, waitFor } from '../support/test-service.ts';
 
 const BACKLOG = 300;
@@ -15,17 +16,8 @@ afterAll(async () => {
   await svc?.stop();
 });
 
-async function lastAnalyzed(): Promise<number> {
-  const [row] = await svc.sql<{ at: Date | null }[]>`
-    select last_analyze as at from pg_stat_user_tables where relid = 'jobs'::regclass`;
-  return row?.at?.getTime() ?? 0;
-}
-
-async function queuedRowsExpected(): Promise<number> {
-  const [plan] = await svc.sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>`
-    explain (format json) select 1 from jobs where status = 'queued'`;
-  return plan?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0;
-}
+const lastAnalyzed = () => lastAnalyzedAt(svc.sql, 'jobs');
+const queuedRowsExpected = () => plannedRows(svc.sql, 'jobs', `status = 'queued'`);
 
 describe('planner statistics for submits', () => {
   it('are refreshed by a submit from an owner with a backlog, without any worker', async () => {
