@@ -6,32 +6,20 @@
 // runs these move far less than a throughput figure does, so an A/B of one change can be read
 // from a couple of rounds. Rounds run on the same tables, which grow (autovacuum first visits
 // the database after a minute): compare round k of A with round k of B.
-import { readdirSync, readFileSync } from 'node:fs';
 import { createApiKey } from '../src/identity/api-key-store.ts';
 import type { SubmitResult } from './load-submit.ts';
 import { SUBMIT_BODY } from './scenarios/submit-throughput.ts';
 import { startBenchDatabase } from './support/bench-database.ts';
 import { runBenchChild, spawnBenchChild, stopAllChildren } from './support/child-process.ts';
+import {
+  cpuTicksSince,
+  isPostgres,
+  processTicks,
+  TICKS_PER_SECOND,
+  ticksByPid,
+} from './support/cpu-ticks.ts';
 
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 3);
-
-/** CPU ticks (user + system) of the processes whose command line passes `keep`. */
-function cpuTicks(keep: (commandLine: string, pid: number) => boolean): number {
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!keep(readFileSync(`/proc/${entry}/cmdline`, 'utf8'), Number(entry))) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return ticks;
-}
 
 const db = await startBenchDatabase({ statStatements: false });
 try {
@@ -45,8 +33,7 @@ try {
   });
   const { url } = await service.next<{ url: string }>('ready', 60_000);
   const { key } = await createApiKey(db.sql, 'bench-cost');
-  const postgresTicks = () => cpuTicks((cmd) => /(^|\/)postgres\0/.test(cmd) || cmd.startsWith('postgres:'));
-  const serviceTicks = () => cpuTicks((_cmd, pid) => pid === service.pid);
+  const serviceTicks = () => processTicks(service.pid);
   const wal = async () => {
     const [row] = await db.sql<{ bytes: string; fpi: string }[]>`
       select wal_bytes::text as bytes, wal_fpi::text as fpi from pg_stat_wal`;
@@ -54,7 +41,7 @@ try {
   };
   for (let round = 0; round < rounds; round++) {
     const wal0 = await wal();
-    const pg0 = postgresTicks();
+    const pg0 = ticksByPid(isPostgres);
     const svc0 = serviceTicks();
     const started = performance.now();
     const { sent } = await runBenchChild<SubmitResult>(
@@ -78,7 +65,7 @@ try {
       select n_tup_upd::text as upd, n_tup_hot_upd::text as hot from pg_stat_user_tables where relname = 'jobs'`;
     console.log(
       `round ${round}: ${sent.length} jobs in ${seconds.toFixed(1)} s (${(sent.length / seconds).toFixed(0)}/s); ` +
-        `per job: PostgreSQL ${perJobMicros(postgresTicks() - pg0)} µs CPU, service ${perJobMicros(serviceTicks() - svc0)} µs CPU, ` +
+        `per job: PostgreSQL ${perJobMicros(cpuTicksSince(pg0, isPostgres))} µs CPU, service ${perJobMicros(serviceTicks() - svc0)} µs CPU, ` +
         `WAL ${((wal1.bytes - wal0.bytes) / n).toFixed(0)} B (${((wal1.fpi - wal0.fpi) / n).toFixed(2)} full-page images); ` +
         `jobs updates so far ${hot?.upd}, HOT ${hot?.hot}`,
     );
