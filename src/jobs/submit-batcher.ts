@@ -43,7 +43,7 @@ export interface SubmitBatcherOptions {
   lanes: TransactionLanes;
   boss: PgBoss;
   maxActivePerOwner: number;
-  /** An owner has a backlog (write-jobs.ts takeSlotsAndBounds): planner statistics matter now. */
+  /** A batch's owners have a backlog (write-jobs.ts takeSlotsAndBounds): planner statistics matter now. */
   onBacklog?: (() => void) | undefined;
   /** Test seam: throwing here simulates a commit whose acknowledgement was lost. */
   afterWrite?: ((jobs: NewJob[]) => void) | undefined;
