@@ -256,7 +256,12 @@ try {
   const submitAll = await step(
     'submit throughput (ROLE=all) beside Hono + INSERT',
     settings.runs * (2 * L + 7),
-    () => measureSubmitBesideInsert(ctx, baselineUrl, { workers: true }),
+    async () => {
+      if (profile) await resetStatStatements(db.sql);
+      const result = await measureSubmitBesideInsert(ctx, baselineUrl, { workers: true });
+      if (profile) await printStatStatements(db.sql, log);
+      return result;
+    },
   );
   measured.submitAll = submitAll?.ours;
   measured.insertBaseline = submitAll?.insert;
