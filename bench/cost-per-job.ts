@@ -18,19 +18,13 @@ import {
   TICKS_PER_SECOND,
   ticksByPid,
 } from './support/cpu-ticks.ts';
+import { benchServiceEnv } from './support/service-env.ts';
 
 const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 3);
 
 const db = await startBenchDatabase({ statStatements: false });
 try {
-  const service = spawnBenchChild('service(all)', 'bench-service.ts', {
-    DATABASE_URL: db.url,
-    ROLE: 'all',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    MAX_ACTIVE_JOBS_PER_OWNER: '1000000',
-  });
+  const service = spawnBenchChild('service(all)', 'bench-service.ts', benchServiceEnv(db.url, 'all'));
   const { url } = await service.next<{ url: string }>('ready', 60_000);
   const { key } = await createApiKey(db.sql, 'bench-cost');
   const serviceTicks = () => processTicks(service.pid);

@@ -28,6 +28,7 @@ import { type BenchContext, purgeBacklog } from './support/bench-context.ts';
 import { startBenchDatabase } from './support/bench-database.ts';
 import { type BenchChild, rssMiB, spawnBenchChild, stopAllChildren } from './support/child-process.ts';
 import { renderFigureTable } from './support/figure-table.ts';
+import { benchServiceEnv } from './support/service-env.ts';
 import { printStatStatements, resetStatStatements } from './support/stat-statements.ts';
 
 const quick = process.argv.includes('--quick');
@@ -99,13 +100,8 @@ cleanup = async () => {
 log(`PostgreSQL ${db.version} on ${db.url.replace(/:[^:@/]+@/, ':***@')}; ${quick ? 'quick' : 'full'} run`);
 
 const serviceEnv = (role: 'all' | 'api' | 'worker') => ({
-  DATABASE_URL: db.url,
-  ROLE: role,
-  PORT: '0',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'warn',
-  // The bench measures speed, not the per-owner cap or the stream cap.
-  MAX_ACTIVE_JOBS_PER_OWNER: '1000000',
+  ...benchServiceEnv(db.url, role),
+  // The bench measures speed, not the stream cap either.
   SSE_MAX_STREAMS_PER_OWNER: '1000000',
   CALLBACK_ALLOW_HTTP: 'true',
   CALLBACK_ALLOWLIST: '127.0.0.1',

@@ -6,10 +6,10 @@
 // this process calling insert()), of every PostgreSQL process, and the machine's busy and idle
 // time. "CPU-bound ratio" = the baseline's busy time per job / ours: the throughput ratio both
 // would reach with the CPU saturated. The throughput ratio is lower by as much as we leave idle.
-import { randomUUID } from 'node:crypto';
 import { PgBoss } from 'pg-boss';
 import { createApiKey } from '../src/identity/api-key-store.ts';
 import type { HttpLoadResult } from './load-http.ts';
+import { insertForSeconds, RAW_QUEUE } from './scenarios/batch-submit.ts';
 import { SUBMIT_BODY } from './scenarios/submit-throughput.ts';
 import { purgeBacklog, runHttpLoad } from './support/bench-context.ts';
 import { startBenchDatabase } from './support/bench-database.ts';
@@ -22,11 +22,11 @@ import {
   TICKS_PER_SECOND,
   ticksByPid,
 } from './support/cpu-ticks.ts';
+import { benchServiceEnv } from './support/service-env.ts';
 
 const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 2);
 const SECONDS = 8;
 const BATCH = 100;
-const RAW_QUEUE = 'bench.raw-batch';
 
 interface Cost {
   rate: number;
@@ -71,14 +71,7 @@ function print(label: string, ours: Cost, base: Cost, baseName: string): void {
 
 const db = await startBenchDatabase({ statStatements: false });
 try {
-  const service = spawnBenchChild('service(api)', 'bench-service.ts', {
-    DATABASE_URL: db.url,
-    ROLE: 'api',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    MAX_ACTIVE_JOBS_PER_OWNER: '1000000',
-  });
+  const service = spawnBenchChild('service(api)', 'bench-service.ts', benchServiceEnv(db.url, 'api'));
   const baseline = spawnBenchChild('hono-sql', 'baselines/hono-sql.ts', { DATABASE_URL: db.url });
   const { url } = await service.next<{ url: string }>('ready', 60_000);
   const { url: baselineUrl } = await baseline.next<{ url: string }>('ready', 30_000);
@@ -129,24 +122,7 @@ try {
       const { user, system } = process.cpuUsage();
       return ((user + system) / 1e6) * TICKS_PER_SECOND;
     };
-    const raw = await measure(self, async () => {
-      const startAfter = runAt();
-      const deadline = performance.now() + SECONDS * 1000;
-      let inserted = 0;
-      await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          while (performance.now() < deadline) {
-            const jobs = Array.from({ length: BATCH }, () => {
-              const id = randomUUID();
-              return { id, data: { job_id: id }, startAfter };
-            });
-            await boss.insert(RAW_QUEUE, jobs);
-            inserted += BATCH;
-          }
-        }),
-      );
-      return inserted;
-    });
+    const raw = await measure(self, () => insertForSeconds(boss, BATCH, SECONDS));
     await db.sql`delete from pgboss.job where name = ${RAW_QUEUE}`;
     print(`batch submit of ${BATCH}, 4 connections, 20 owners`, batch, raw, `pg-boss insert() of ${BATCH}`);
   }

@@ -12,7 +12,7 @@ const SIZES = [100, 1000] as const;
 const CONNECTIONS = 4;
 /** Owners the requests rotate over: each owner's cap count stays small, as with many tenants. */
 const OWNERS = 20;
-const RAW_QUEUE = 'bench.raw-batch';
+export const RAW_QUEUE = 'bench.raw-batch';
 
 export type BatchSubmitFigures = Record<
   (typeof SIZES)[number],
@@ -42,25 +42,34 @@ async function measureService(ctx: BenchContext, size: number, keys: string[]): 
   });
 }
 
+/**
+ * The baseline's load: pg-boss insert() of `size` jobs a day ahead per call into RAW_QUEUE, from
+ * CONNECTIONS concurrent callers for `seconds`. Returns how many jobs were inserted.
+ */
+export async function insertForSeconds(boss: PgBoss, size: number, seconds: number): Promise<number> {
+  const startAfter = runAt();
+  const deadline = performance.now() + seconds * 1000;
+  let inserted = 0;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < deadline) {
+        const jobs = Array.from({ length: size }, () => {
+          const id = randomUUID();
+          return { id, data: { job_id: id }, startAfter };
+        });
+        await boss.insert(RAW_QUEUE, jobs);
+        inserted += size;
+      }
+    }),
+  );
+  return inserted;
+}
+
 /** pg-boss insert() of `size` jobs per call from CONNECTIONS concurrent callers for loadSeconds. */
 async function measureInsert(ctx: BenchContext, boss: PgBoss, size: number): Promise<number> {
   return medianOfRuns(ctx, async () => {
-    const startAfter = runAt();
-    const deadline = performance.now() + ctx.loadSeconds * 1000;
     const started = performance.now();
-    let inserted = 0;
-    await Promise.all(
-      Array.from({ length: CONNECTIONS }, async () => {
-        while (performance.now() < deadline) {
-          const jobs = Array.from({ length: size }, () => {
-            const id = randomUUID();
-            return { id, data: { job_id: id }, startAfter };
-          });
-          await boss.insert(RAW_QUEUE, jobs);
-          inserted += size;
-        }
-      }),
-    );
+    const inserted = await insertForSeconds(boss, size, ctx.loadSeconds);
     const rate = inserted / ((performance.now() - started) / 1000);
     ctx.log(`pg-boss insert() of ${size}: ${rate.toFixed(0)} jobs/s`);
     await ctx.sql`delete from pgboss.job where name = ${RAW_QUEUE}`;
